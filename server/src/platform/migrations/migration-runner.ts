@@ -16,6 +16,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Db } from 'mongodb';
+import { isDuplicateKeyError } from '../database/database.js';
 import type { Logger } from '../logger.js';
 
 export interface Migration {
@@ -111,7 +112,7 @@ export class MigrationRunner {
         await this.locks().insertOne({ _id: LOCK_ID, owner: this.owner, expiresAt });
         return;
       } catch (error) {
-        if (!isDuplicateKey(error)) throw error;
+        if (!isDuplicateKeyError(error)) throw error;
       }
       const stolen = await this.locks().findOneAndUpdate(
         { _id: LOCK_ID, expiresAt: { $lt: now } },
@@ -138,8 +139,4 @@ export class MigrationRunner {
   private async release(): Promise<void> {
     await this.locks().deleteOne({ _id: LOCK_ID, owner: this.owner });
   }
-}
-
-export function isDuplicateKey(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && 'code' in error && (error as { code: unknown }).code === 11000;
 }
