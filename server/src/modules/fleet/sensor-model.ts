@@ -113,10 +113,17 @@ const sensorSchema = new Schema<SensorDocument>(
   { collection: 'sensors', timestamps: true, versionKey: false, strict: 'throw' },
 );
 
+// Built by migrations/002-fleet-indexes.ts (autoIndex is off); listed here so the model documents them.
+// One index per list filter and sort of the sensors page (5,000 sensors must list fast).
 sensorSchema.index({ nameKey: 1 }, { unique: true });
 sensorSchema.index({ 'certificate.serialNumber': 1 }, { unique: true });
 sensorSchema.index({ zoneId: 1, state: 1 });
 sensorSchema.index({ state: 1, stateSince: 1 });
+sensorSchema.index({ siteId: 1, nameKey: 1 });
+sensorSchema.index({ state: 1, nameKey: 1 });
+sensorSchema.index({ lastSeenAt: 1, _id: 1 });
+sensorSchema.index({ 'versions.core': 1, _id: 1 });
+sensorSchema.index({ hostname: 1 });
 
 export type SensorModel = Model<SensorDocument>;
 

@@ -4,21 +4,22 @@
  * carries states and sentences only, never configuration or secrets. Answers
  * 200 when everything is up and 503 otherwise, so a plain HTTP check works.
  */
-import { Router } from 'express';
 import type { ComponentRegistry } from '../../platform/components.js';
-import { endpoint } from '../../http/endpoint.js';
+import type { ApiRouter } from '../../http/http-app.js';
+import { DescribedRouter, type ApiRouteCatalogue } from '../../http/openapi.js';
 
 export interface HealthDependencies {
   components: ComponentRegistry;
   version: string;
   startedAt: Date;
+  apiRoutes: ApiRouteCatalogue;
 }
 
-export function healthRoutes(deps: HealthDependencies): Router {
-  const router = Router();
-  router.get(
-    '/',
-    endpoint({}, async (_input, _req, res) => {
+export function healthRoutes(deps: HealthDependencies): ApiRouter {
+  const routes = new DescribedRouter(deps.apiRoutes, '/health', 'Health');
+  routes.route(
+    { method: 'get', path: '/', summary: "The console's overall state and each component's (503 unless all are up)", permission: 'public' },
+    async (_input, _req, res) => {
       const status = deps.components.overall();
       res.status(status === 'up' ? 200 : 503);
       return {
@@ -33,7 +34,7 @@ export function healthRoutes(deps: HealthDependencies): Router {
           detail: component.detail,
         })),
       };
-    }),
+    },
   );
-  return router;
+  return routes.apiRouter();
 }

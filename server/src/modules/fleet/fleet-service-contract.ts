@@ -1,0 +1,73 @@
+/**
+ * What the fleet module offers the rest of the console (the link, enrollment,
+ * settings, backups, notifications, CLI, SNMP). Provided as the `fleet` service:
+ *   context.services.get('fleet')
+ * The fleet module owns sensors, sites and zones; others never write those
+ * collections directly.
+ */
+import type { PresenceReason, SensorCertificate, SensorDocument, SensorHealth, SensorState } from './sensor-model.js';
+
+export interface EnrolledSensorFacts {
+  name: string;
+  hostname: string;
+  versions: { sensorLink: string; core: string; protocol: number };
+}
+
+export interface RecordEnrollmentInput {
+  /** A new id for a first enrolment; ignored when a sensor with this name exists (re-enrolment). */
+  proposedSensorId: string;
+  facts: EnrolledSensorFacts;
+  certificate: SensorCertificate;
+  tokenId: string;
+  /** Zone the connection string pre-assigns, or null for Unassigned. */
+  zoneId: string | null;
+}
+
+export interface RecordEnrollmentResult {
+  sensor: SensorDocument;
+  /** True when a sensor of the same name existed and was replaced in place (same id, new certificate). */
+  reEnrolled: boolean;
+  /** The certificate serial the re-enrolment superseded (to revoke), if any. */
+  supersededSerial: string | null;
+}
+
+export interface PresenceUpdate {
+  sensorId: string;
+  state: SensorState;
+  reason: PresenceReason;
+  at: Date;
+}
+
+export interface HealthUpdate {
+  sensorId: string;
+  health: SensorHealth;
+  lastSeenAt: Date;
+}
+
+export interface FleetService {
+  /**
+   * Records a sensor that just enrolled. Re-enrolling an existing name keeps the
+   * sensor's id, zone and history and replaces its certificate (the old serial
+   * is returned so the caller revokes it): no ghost duplicate.
+   */
+  recordEnrollment(input: RecordEnrollmentInput): Promise<RecordEnrollmentResult>;
+  findById(sensorId: string): Promise<SensorDocument | null>;
+  /** The sensor a presented client certificate belongs to, or null (unknown / superseded serial). */
+  findByCertificateSerial(serialNumber: string): Promise<SensorDocument | null>;
+  /** Replaces the sensor's certificate after a renewal over the link. */
+  recordRenewedCertificate(sensorId: string, certificate: SensorCertificate): Promise<void>;
+  /** Applies presence changes (conditional on the state actually changing) and publishes `sensor.presence-changed`. */
+  updatePresence(updates: PresenceUpdate[]): Promise<void>;
+  /** Batched health/last-seen writes (one bulkWrite per flush, not one write per heartbeat). */
+  recordHealth(updates: HealthUpdate[]): Promise<void>;
+  /** Revokes (and with `remove`, deletes) a sensor; publishes `sensor.revoked`. Returns its certificate serial. */
+  revoke(sensorId: string, options: { byUser: string | null; remove: boolean }): Promise<{ serialNumber: string } | null>;
+  /** Serials of revoked certificates for the CRL (revoked sensors and superseded certificates). */
+  revokedSerials(): Promise<Array<{ serialNumber: string; revokedAt: Date }>>;
+}
+
+declare module '../../platform/console-module.js' {
+  interface ConsoleServices {
+    fleet: FleetService;
+  }
+}

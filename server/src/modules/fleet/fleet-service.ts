@@ -1,0 +1,272 @@
+/**
+ * The fleet service (see fleet-service-contract.ts) on the console's database.
+ *
+ * No step relies on a transaction (FerretDB v1 has none). Races are settled by
+ * unique indexes and conditional updates:
+ * - two enrolments of one name: the unique `nameKey` index lets one insert win;
+ *   the loser finds the winner and re-enrols it in place;
+ * - two re-enrolments: the update is conditional on the certificate it replaces;
+ * - presence: an update applies only when the state differs and is not older
+ *   than the state it replaces, so each published change really happened.
+ * Revocation records the serial first: a crash half-way leaves a certificate
+ * refused, never a revoked sensor that could still connect.
+ *
+ * Certificate serials are stored in lower-case hex; callers may pass any case
+ * (`X509Certificate.serialNumber` is upper case, node-forge lower case).
+ */
+import { AppError } from '../../platform/errors.js';
+import type { EventBus } from '../../platform/event-bus.js';
+import type { Logger } from '../../platform/logger.js';
+import { isDuplicateKeyError, MAX_OPERATIONS_PER_BULK_WRITE } from '../../platform/database/database.js';
+import type { SensorRef } from './fleet-events.js';
+import type {
+  FleetService,
+  HealthUpdate,
+  PresenceUpdate,
+  RecordEnrollmentInput,
+  RecordEnrollmentResult,
+} from './fleet-service-contract.js';
+import { nameKeyOf } from './name-key.js';
+import type { RevocationReason, RevokedCertificateModel } from './revoked-certificate-model.js';
+import type { SensorCertificate, SensorDocument, SensorModel } from './sensor-model.js';
+import type { ZoneModel } from './zones/zone-model.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Two consoles enrolling one name at once settle in one or two rounds; more means something else is wrong. */
+const MAX_ENROLLMENT_ATTEMPTS = 5;
+
+export interface FleetDependencies {
+  sensors: SensorModel;
+  zones: ZoneModel;
+  revokedCertificates: RevokedCertificateModel;
+  events: EventBus;
+  logger: Logger;
+  now?: () => Date;
+}
+
+export function sensorRefOf(sensor: Pick<SensorDocument, '_id' | 'name' | 'siteId' | 'zoneId'>): SensorRef {
+  return { sensorId: sensor._id, sensorName: sensor.name, siteId: sensor.siteId, zoneId: sensor.zoneId };
+}
+
+function normalizedCertificate(certificate: SensorCertificate): SensorCertificate {
+  return { ...certificate, serialNumber: certificate.serialNumber.toLowerCase() };
+}
+
+export class Fleet implements FleetService {
+  private readonly now: () => Date;
+
+  constructor(private readonly deps: FleetDependencies) {
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  async recordEnrollment(input: RecordEnrollmentInput): Promise<RecordEnrollmentResult> {
+    if (!UUID.test(input.proposedSensorId)) throw new Error(`proposedSensorId must be a UUID (randomUUID()), not "${input.proposedSensorId}"`);
+    const nameKey = nameKeyOf(input.facts.name);
+    const certificate = normalizedCertificate(input.certificate);
+    for (let attempt = 1; attempt <= MAX_ENROLLMENT_ATTEMPTS; attempt += 1) {
+      const existing = await this.deps.sensors.findOne({ nameKey }).lean<SensorDocument>();
+      if (existing) {
+        const reEnrolled = await this.reEnroll(existing, input, certificate);
+        if (reEnrolled) return reEnrolled;
+        continue;
+      }
+      try {
+        return await this.enrollNew(input, nameKey, certificate);
+      } catch (error) {
+        // Another enrolment of the same name won the insert: re-enrol that one on the next round.
+        if (!isDuplicateKeyError(error) || !(await this.deps.sensors.exists({ nameKey }))) throw error;
+      }
+    }
+    throw new AppError('conflict', `Sensor "${input.facts.name}" is being enrolled by several requests at once; try again.`);
+  }
+
+  private async enrollNew(input: RecordEnrollmentInput, nameKey: string, certificate: SensorCertificate): Promise<RecordEnrollmentResult> {
+    const at = this.now();
+    const placement = await this.placementOf(input.zoneId);
+    const created = await this.deps.sensors.create({
+      _id: input.proposedSensorId,
+      name: input.facts.name,
+      nameKey,
+      hostname: input.facts.hostname,
+      ...placement,
+      state: 'never-connected',
+      stateReason: 'enrolled',
+      stateSince: at,
+      lastSeenAt: null,
+      versions: input.facts.versions,
+      certificate,
+      health: null,
+      enrolledAt: at,
+      enrolledWithTokenId: input.tokenId,
+      revokedAt: null,
+    });
+    const sensor = created.toObject<SensorDocument>();
+    this.deps.events.publish('sensor.enrolled', { ...sensorRefOf(sensor), tokenId: input.tokenId, reEnrolled: false, at });
+    return { sensor, reEnrolled: false, supersededSerial: null };
+  }
+
+  /** Same name again: same id and zone, new certificate; null when another request changed the sensor first. */
+  private async reEnroll(existing: SensorDocument, input: RecordEnrollmentInput, certificate: SensorCertificate): Promise<RecordEnrollmentResult | null> {
+    const at = this.now();
+    const oldSerial = existing.certificate.serialNumber;
+    if (oldSerial !== certificate.serialNumber) await this.recordRevokedCertificate(oldSerial, existing, 'superseded', at);
+    const sensor = await this.deps.sensors
+      .findOneAndUpdate(
+        { _id: existing._id, 'certificate.serialNumber': oldSerial },
+        {
+          $set: {
+            name: input.facts.name,
+            hostname: input.facts.hostname,
+            versions: input.facts.versions,
+            certificate,
+            // The new identity has not connected yet; 'disconnected' (not 'never-connected') because the sensor was seen before.
+            state: 'disconnected',
+            stateReason: 'enrolled',
+            stateSince: at,
+            enrolledAt: at,
+            enrolledWithTokenId: input.tokenId,
+            revokedAt: null,
+          },
+        },
+        { returnDocument: 'after' },
+      )
+      .lean<SensorDocument>();
+    if (!sensor) return null;
+    this.deps.events.publish('sensor.enrolled', { ...sensorRefOf(sensor), tokenId: input.tokenId, reEnrolled: true, at });
+    return { sensor, reEnrolled: true, supersededSerial: oldSerial === certificate.serialNumber ? null : oldSerial };
+  }
+
+  /** A pre-assigned zone that was deleted since the connection string was made leaves the sensor Unassigned. */
+  private async placementOf(zoneId: string | null): Promise<{ zoneId: string | null; siteId: string | null }> {
+    if (zoneId === null) return { zoneId: null, siteId: null };
+    const zone = await this.deps.zones.findById(zoneId, { siteId: 1 }).lean();
+    if (!zone) {
+      this.deps.logger.warn({ zoneId }, 'the pre-assigned zone no longer exists; the sensor is Unassigned');
+      return { zoneId: null, siteId: null };
+    }
+    return { zoneId, siteId: zone.siteId };
+  }
+
+  findById(sensorId: string): Promise<SensorDocument | null> {
+    return this.deps.sensors.findById(sensorId).lean<SensorDocument>().exec();
+  }
+
+  findByCertificateSerial(serialNumber: string): Promise<SensorDocument | null> {
+    return this.deps.sensors
+      .findOne({ 'certificate.serialNumber': serialNumber.toLowerCase(), state: { $ne: 'revoked' } })
+      .lean<SensorDocument>()
+      .exec();
+  }
+
+  async recordRenewedCertificate(sensorId: string, certificate: SensorCertificate): Promise<void> {
+    const renewed = normalizedCertificate(certificate);
+    const sensor = await this.findById(sensorId);
+    if (!sensor) throw new AppError('not_found', `No sensor with id ${sensorId}.`);
+    if (sensor.state === 'revoked') throw new AppError('conflict', `Sensor "${sensor.name}" is revoked; its certificate cannot be renewed.`);
+    const oldSerial = sensor.certificate.serialNumber;
+    if (oldSerial === renewed.serialNumber) return;
+    await this.recordRevokedCertificate(oldSerial, sensor, 'superseded', this.now());
+    await this.deps.sensors.updateOne({ _id: sensorId, state: { $ne: 'revoked' } }, { $set: { certificate: renewed } });
+  }
+
+  async updatePresence(updates: PresenceUpdate[]): Promise<void> {
+    // In order, one at a time: a batch may hold several changes of one sensor.
+    for (const update of updates) {
+      const previous = await this.deps.sensors
+        .findOneAndUpdate(
+          // Revoked is final (only revoke() and re-enrolment leave or enter it); an older report never overwrites a newer state.
+          { _id: update.sensorId, state: { $nin: [update.state, 'revoked'] }, stateSince: { $lte: update.at } },
+          {
+            $set: {
+              state: update.state,
+              stateReason: update.reason,
+              stateSince: update.at,
+              ...(update.state === 'connected' ? { lastSeenAt: update.at } : {}),
+            },
+          },
+          // No projection: FerretDB v1's findAndModify does not implement `fields`.
+          { returnDocument: 'before' },
+        )
+        .lean<Pick<SensorDocument, '_id' | 'name' | 'siteId' | 'zoneId' | 'state'>>();
+      if (!previous) continue;
+      this.deps.events.publish('sensor.presence-changed', {
+        ...sensorRefOf(previous),
+        previous: previous.state,
+        current: update.state,
+        reason: update.reason,
+        at: update.at,
+      });
+    }
+  }
+
+  async recordHealth(updates: HealthUpdate[]): Promise<void> {
+    // The newest report per sensor: a flush may hold several heartbeats of one sensor.
+    const latest = new Map<string, HealthUpdate>();
+    for (const update of updates) {
+      const known = latest.get(update.sensorId);
+      if (!known || known.lastSeenAt <= update.lastSeenAt) latest.set(update.sensorId, update);
+    }
+    if (latest.size === 0) return;
+    const operations = [...latest.values()].map((update) => ({
+      updateOne: {
+        filter: { _id: update.sensorId, state: { $ne: 'revoked' as const } },
+        update: { $set: { health: update.health, lastSeenAt: update.lastSeenAt } },
+      },
+    }));
+    // FerretDB v1 deadlocks on one update command with 100+ statements: send small batches.
+    for (let start = 0; start < operations.length; start += MAX_OPERATIONS_PER_BULK_WRITE) {
+      await this.deps.sensors.bulkWrite(operations.slice(start, start + MAX_OPERATIONS_PER_BULK_WRITE), { ordered: false });
+    }
+    const written = await this.deps.sensors
+      .find({ _id: { $in: [...latest.keys()] }, state: { $ne: 'revoked' } }, { name: 1, siteId: 1, zoneId: 1 })
+      .lean<Array<Pick<SensorDocument, '_id' | 'name' | 'siteId' | 'zoneId'>>>();
+    for (const sensor of written) {
+      const update = latest.get(sensor._id);
+      if (!update) continue;
+      this.deps.events.publish('sensor.health-reported', {
+        ...sensorRefOf(sensor),
+        clockSkewMs: update.health.clockSkewMs,
+        packetsPerSecond: update.health.packetsPerSecond,
+        diskUsedPercent: update.health.diskUsedPercent,
+        at: update.lastSeenAt,
+      });
+    }
+  }
+
+  async revoke(sensorId: string, options: { byUser: string | null; remove: boolean }): Promise<{ serialNumber: string } | null> {
+    const sensor = await this.findById(sensorId);
+    if (!sensor) return null;
+    const at = this.now();
+    const serialNumber = sensor.certificate.serialNumber;
+    await this.recordRevokedCertificate(serialNumber, sensor, 'revoked', at);
+    if (options.remove) {
+      await this.deps.sensors.deleteOne({ _id: sensorId });
+    } else if (sensor.state !== 'revoked') {
+      await this.deps.sensors.updateOne(
+        { _id: sensorId },
+        { $set: { state: 'revoked', stateReason: 'revoked', stateSince: at, revokedAt: at } },
+      );
+    }
+    this.deps.events.publish('sensor.revoked', { ...sensorRefOf(sensor), byUser: options.byUser, at });
+    return { serialNumber };
+  }
+
+  async revokedSerials(): Promise<Array<{ serialNumber: string; revokedAt: Date }>> {
+    const revoked = await this.deps.revokedCertificates.find({}, { _id: 1, revokedAt: 1 }).sort({ revokedAt: 1 }).lean();
+    return revoked.map((entry) => ({ serialNumber: entry._id, revokedAt: entry.revokedAt }));
+  }
+
+  private async recordRevokedCertificate(
+    serialNumber: string,
+    sensor: Pick<SensorDocument, '_id' | 'name'>,
+    reason: RevocationReason,
+    at: Date,
+  ): Promise<void> {
+    // $setOnInsert: the first revocation of a serial is the one the CRL dates.
+    await this.deps.revokedCertificates.updateOne(
+      { _id: serialNumber },
+      { $setOnInsert: { sensorId: sensor._id, sensorName: sensor.name, reason, revokedAt: at } },
+      { upsert: true },
+    );
+  }
+}

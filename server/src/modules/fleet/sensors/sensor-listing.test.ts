@@ -1,0 +1,103 @@
+/**
+ * The in-memory listing (embedded database) answers every query shape exactly
+ * like the database listing (MongoDB), and stays right as the fleet's own
+ * events change presence, health and placement.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { seedSensors, type SeedSensor } from '../../../../../test/helpers/sensor-seed.js';
+import { startTestConsole, type TestConsole } from '../../../../../test/helpers/test-console.js';
+import { Fleet } from '../fleet-service.js';
+import { revokedCertificateModel } from '../revoked-certificate-model.js';
+import { sensorModel } from '../sensor-model.js';
+import { zoneModel } from '../zones/zone-model.js';
+import { listSensorsQuery } from './schema.js';
+import { DatabaseSensorListing, MemorySensorListing } from './sensor-listing.js';
+
+describe('sensor listings', () => {
+  let testConsole: TestConsole;
+  let database: DatabaseSensorListing;
+  let memory: MemorySensorListing;
+  let fleet: Fleet;
+  let sensors: SeedSensor[];
+  const zoneIds = [randomUUID(), randomUUID()];
+  const siteId = randomUUID();
+
+  before(async () => {
+    testConsole = await startTestConsole({ env: { GARRISON_LOG_LEVEL: 'warn' } });
+    const connection = testConsole.garrison.database().connection;
+    const states = ['connected', 'unreachable', 'disconnected', 'never-connected', 'revoked'] as const;
+    sensors = await seedSensors(connection, 120, (index) => ({
+      state: states[index % 5] ?? 'connected',
+      versions: { sensorLink: '1.0.0', core: `24.${index % 3}.0`, protocol: 1 },
+      lastSeenAt: index % 7 === 0 ? null : new Date(Date.now() - (index % 11) * 60_000),
+      ...(index % 4 === 0 ? {} : { zoneId: zoneIds[index % 2] ?? null, siteId }),
+      ...(index % 9 === 0 ? { name: `Boiler.${index}`, hostname: `BOILER-${index}.plant.example` } : {}),
+    }));
+    await zoneModel(connection).insertMany(zoneIds.map((_id, index) => ({ _id, siteId, name: `Zone ${index}`, nameKey: `zone ${index}` })));
+    const model = sensorModel(connection);
+    database = new DatabaseSensorListing(model);
+    memory = new MemorySensorListing(model, testConsole.garrison.events);
+    fleet = new Fleet({
+      sensors: model,
+      zones: zoneModel(connection),
+      revokedCertificates: revokedCertificateModel(connection),
+      events: testConsole.garrison.events,
+      logger: testConsole.garrison.logger,
+    });
+  });
+  after(() => testConsole?.destroy());
+
+  const queries = [
+    {},
+    { sort: 'state', order: 'desc', limit: '30', offset: '10' },
+    { sort: 'lastSeenAt', limit: '500' },
+    { sort: 'lastSeenAt', order: 'desc', limit: '500' },
+    { sort: 'version', order: 'desc', limit: '500' },
+    { state: 'connected,revoked', sort: 'version' },
+    { unassigned: 'true' },
+    { unassigned: 'false', sort: 'state' },
+    { zoneId: zoneIds[0] ?? '', version: '24.1.0' },
+    { siteId, state: 'unreachable' },
+    { q: 'boiler' },
+    { q: 'BOILER.' },
+    { q: 'r.1' },
+    { q: 'plant.example', limit: '5', offset: '115' },
+  ];
+
+  async function assertSameAnswers(): Promise<void> {
+    for (const raw of queries) {
+      const query = listSensorsQuery.parse(raw);
+      const [fromDatabase, fromMemory] = await Promise.all([database.page(query), memory.page(query)]);
+      assert.equal(fromMemory.total, fromDatabase.total, JSON.stringify(raw));
+      assert.deepEqual(fromMemory.rows.map((row) => row.name), fromDatabase.rows.map((row) => row.name), JSON.stringify(raw));
+    }
+  }
+
+  it('answers every query shape like the database', async () => {
+    await assertSameAnswers();
+  });
+
+  it('follows presence, health and placement changes made through the fleet, and reloads after a revocation', async () => {
+    const [first, second, third] = sensors.filter((sensor) => sensor.state !== 'revoked' && sensor.state !== 'connected');
+    assert.ok(first && second && third);
+    const at = new Date();
+    await fleet.updatePresence([{ sensorId: first._id, state: 'connected', reason: 'link-established', at }]);
+    await fleet.recordHealth([
+      {
+        sensorId: second._id,
+        lastSeenAt: at,
+        health: { receivedAt: at, sensorTime: at, clockSkewMs: 3, packetsPerSecond: 1, bytesPerSecond: 1, diskUsedPercent: 1, uptimeSeconds: 1 },
+      },
+    ]);
+    await sensorModel(testConsole.garrison.database().connection).updateOne({ _id: first._id }, { $set: { zoneId: null, siteId: null } });
+    testConsole.garrison.events.publish('sensor.placement-changed', { sensorId: first._id, sensorName: first.name, siteId: null, zoneId: null, previousZoneId: first.zoneId, at });
+    // Patched from the events alone (the rows were loaded by the first test, seconds ago).
+    await assertSameAnswers();
+    await fleet.revoke(third._id, { byUser: null, remove: true });
+    await assertSameAnswers();
+    const connected = await memory.page(listSensorsQuery.parse({ state: 'connected', limit: '500' }));
+    assert.ok(connected.rows.some((row) => row._id === first._id));
+  });
+});

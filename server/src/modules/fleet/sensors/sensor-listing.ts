@@ -1,0 +1,221 @@
+/**
+ * Where the sensors list reads its rows. Two implementations with one meaning:
+ *
+ * - `DatabaseSensorListing` asks the database for one page and the total. On
+ *   MongoDB every filter and sort has an index (migrations/002-fleet-indexes.ts).
+ * - `MemorySensorListing` is for the embedded FerretDB v1, which neither uses
+ *   secondary indexes nor pushes sorts down: each list would scan and decode
+ *   every sensor document twice (page and count), seconds for 5,000 sensors. An
+ *   embedded database belongs to one console process, and every sensor write goes
+ *   through this module, so this process can keep the list fields of every sensor
+ *   in memory: patched from the fleet's own events (presence, health, placement),
+ *   reloaded before answering after a structural change (enrolment, rename,
+ *   revocation), refreshed in the background every few seconds (so rows written
+ *   behind the module's back, by tools or tests, show up), and reloaded before
+ *   answering once a minute old. Process-local on purpose; never used with
+ *   MongoDB, where several consoles share the data.
+ *
+ * sensor-listing.test.ts checks that both answer every query shape alike.
+ */
+import type { QueryFilter, SortOrder } from 'mongoose';
+import type { EventBus } from '../../../platform/event-bus.js';
+import { nameKeyOf } from '../name-key.js';
+import { countBy } from '../placement-counts.js';
+import type { SensorDocument, SensorModel } from '../sensor-model.js';
+import type { ListSensorsQuery, SensorSort } from './schema.js';
+import { SENSOR_LIST_FIELDS, type SensorListFields } from './sensor-presenter.js';
+
+export interface SensorListing {
+  page(query: ListSensorsQuery): Promise<{ rows: SensorListFields[]; total: number }>;
+  /** Something not covered by events changed (rename): forget what is cached. */
+  invalidate(): void;
+  /** How many sensors each of `ids` holds (sites and zones lists); the database's count stays the authority for deletes. */
+  countBy(field: 'siteId' | 'zoneId', ids: string[]): Promise<Map<string, number>>;
+}
+
+/** User text is matched literally: every regex metacharacter is escaped. */
+export function escapeRegex(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
+}
+
+const SORT_FIELDS: Record<SensorSort, string> = { name: 'nameKey', state: 'state', lastSeenAt: 'lastSeenAt', version: 'versions.core' };
+
+export function sensorFilterOf(query: ListSensorsQuery): QueryFilter<SensorDocument> {
+  const filter: QueryFilter<SensorDocument> = {};
+  if (query.state) filter.state = query.state.length === 1 ? query.state[0] : { $in: query.state };
+  if (query.siteId) filter.siteId = query.siteId;
+  if (query.zoneId) filter.zoneId = query.zoneId;
+  else if (query.unassigned === true) filter.zoneId = null;
+  else if (query.unassigned === false) filter.zoneId = { $ne: null };
+  if (query.version) filter['versions.core'] = query.version;
+  if (query.q) {
+    // nameKey is lower case already, so its match needs no case-insensitive scan.
+    filter.$or = [{ nameKey: { $regex: escapeRegex(nameKeyOf(query.q)) } }, { hostname: { $regex: escapeRegex(query.q), $options: 'i' } }];
+  }
+  return filter;
+}
+
+export class DatabaseSensorListing implements SensorListing {
+  constructor(private readonly sensors: SensorModel) {}
+
+  async page(query: ListSensorsQuery): Promise<{ rows: SensorListFields[]; total: number }> {
+    const filter = sensorFilterOf(query);
+    const direction: SortOrder = query.order === 'asc' ? 1 : -1;
+    // nameKey is unique: as the second key it keeps pages stable when many sensors share a state or version.
+    const sort: Record<string, SortOrder> = query.sort === 'name' ? { nameKey: direction } : { [SORT_FIELDS[query.sort]]: direction, nameKey: 1 };
+    const [rows, total] = await Promise.all([
+      this.sensors.find(filter, SENSOR_LIST_FIELDS).sort(sort).skip(query.offset).limit(query.limit).lean<SensorListFields[]>(),
+      this.sensors.countDocuments(filter),
+    ]);
+    return { rows, total };
+  }
+
+  countBy(field: 'siteId' | 'zoneId', ids: string[]): Promise<Map<string, number>> {
+    return countBy(this.sensors, field, ids);
+  }
+
+  invalidate(): void {}
+}
+
+type Comparable = string | number | null;
+
+/** MongoDB's order for these fields: null before any value; strings by code unit. */
+function compareValues(a: Comparable, b: Comparable): number {
+  if (a === b) return 0;
+  if (a === null) return -1;
+  if (b === null) return 1;
+  return a < b ? -1 : 1;
+}
+
+const SORT_VALUES: Record<SensorSort, (row: SensorListFields) => Comparable> = {
+  name: (row) => row.nameKey,
+  state: (row) => row.state,
+  lastSeenAt: (row) => row.lastSeenAt?.getTime() ?? null,
+  version: (row) => row.versions.core,
+};
+
+function matches(row: SensorListFields, query: ListSensorsQuery): boolean {
+  if (query.state && !query.state.includes(row.state)) return false;
+  if (query.siteId && row.siteId !== query.siteId) return false;
+  if (query.zoneId && row.zoneId !== query.zoneId) return false;
+  if (!query.zoneId && query.unassigned !== undefined && (row.zoneId === null) !== query.unassigned) return false;
+  if (query.version && row.versions.core !== query.version) return false;
+  if (query.q) {
+    const text = query.q.toLowerCase();
+    if (!row.nameKey.includes(nameKeyOf(query.q)) && !row.hostname.toLowerCase().includes(text)) return false;
+  }
+  return true;
+}
+
+type Rows = Map<string, SensorListFields>;
+
+/** Rows younger than this are served as they are. */
+const FRESH_MS = 5_000;
+/** Older rows are still served while a reload runs in the background, up to this age; beyond it a list waits for the reload. */
+const MAX_STALE_MS = 60_000;
+
+export class MemorySensorListing implements SensorListing {
+  private rows: Rows | null = null;
+  private loadedAt = 0;
+  /** Set by a change the events cannot patch (rename, enrolment, revocation, an unknown sensor): the next list reloads first. */
+  private stale = false;
+  private loading: Promise<Rows> | null = null;
+  /** Patches that arrive while a load runs, replayed in order onto its result (it may have read the database before them). */
+  private pending: Array<(rows: Rows) => void> = [];
+
+  constructor(
+    private readonly sensors: SensorModel,
+    events: EventBus,
+    private readonly now: () => number = Date.now,
+  ) {
+    events.on('sensor.presence-changed', (change) =>
+      this.patch(change.sensorId, (row) => {
+        row.state = change.current;
+        row.stateReason = change.reason;
+        row.stateSince = change.at;
+        if (change.current === 'connected') row.lastSeenAt = change.at;
+      }),
+    );
+    events.on('sensor.health-reported', (report) =>
+      this.patch(report.sensorId, (row) => {
+        row.lastSeenAt = report.at;
+        row.health = { clockSkewMs: report.clockSkewMs };
+      }),
+    );
+    events.on('sensor.placement-changed', (change) =>
+      this.patch(change.sensorId, (row) => {
+        row.zoneId = change.zoneId;
+        row.siteId = change.siteId;
+      }),
+    );
+    events.on('sensor.enrolled', () => this.invalidate());
+    events.on('sensor.revoked', () => this.invalidate());
+  }
+
+  async page(query: ListSensorsQuery): Promise<{ rows: SensorListFields[]; total: number }> {
+    const all = await this.current();
+    const direction = query.order === 'asc' ? 1 : -1;
+    const value = SORT_VALUES[query.sort];
+    const matching = [...all.values()]
+      .filter((row) => matches(row, query))
+      .sort((a, b) => direction * compareValues(value(a), value(b)) || compareValues(a.nameKey, b.nameKey));
+    // Copies: callers must not be able to change the cached rows.
+    return { rows: matching.slice(query.offset, query.offset + query.limit).map((row) => structuredClone(row)), total: matching.length };
+  }
+
+  async countBy(field: 'siteId' | 'zoneId', ids: string[]): Promise<Map<string, number>> {
+    const wanted = new Set(ids);
+    const counts = new Map<string, number>();
+    for (const row of (await this.current()).values()) {
+      const id = row[field];
+      if (id !== null && wanted.has(id)) counts.set(id, (counts.get(id) ?? 0) + 1);
+    }
+    return counts;
+  }
+
+  invalidate(): void {
+    this.stale = true;
+  }
+
+  /** The rows to answer from: reloaded first when missing, marked stale or too old; refreshed behind the answer when merely old. */
+  private current(): Promise<Rows> {
+    const age = this.now() - this.loadedAt;
+    if (!this.rows || this.stale || age >= MAX_STALE_MS) return this.reload();
+    if (age >= FRESH_MS) this.reload().catch(() => undefined);
+    return Promise.resolve(this.rows);
+  }
+
+  private patch(sensorId: string, change: (row: SensorListFields) => void): void {
+    if (this.loading) this.pending.push((rows) => {
+      const row = rows.get(sensorId);
+      if (row) change(row);
+    });
+    const row = this.rows?.get(sensorId);
+    if (row) change(row);
+    else if (this.rows && !this.loading) this.stale = true;
+  }
+
+  private reload(): Promise<Rows> {
+    if (this.loading) return this.loading;
+    // A change that marks the rows stale after this point must be seen by a later load, not swallowed by this one.
+    this.stale = false;
+    this.pending = [];
+    const startedAt = this.now();
+    const loading = this.sensors
+      .find({}, SENSOR_LIST_FIELDS)
+      .lean<SensorListFields[]>()
+      .then((found) => {
+        const rows: Rows = new Map(found.map((row) => [row._id, row]));
+        for (const replay of this.pending) replay(rows);
+        this.rows = rows;
+        this.loadedAt = startedAt;
+        return rows;
+      })
+      .finally(() => {
+        this.loading = null;
+        this.pending = [];
+      });
+    this.loading = loading;
+    return loading;
+  }
+}
