@@ -1,0 +1,150 @@
+/**
+ * The SSH listener of the admin CLI (ssh2). Console users sign in with their
+ * password through the users module's sign-in service, so the web console's
+ * lockout (MAX_FAILED_LOGINS per source address) and sign-in audit records
+ * apply to SSH too. After sign-in a channel is either
+ *   exec  (`ssh admin@console 'system version'`): output on stdout, problems on
+ *         stderr, the command's exit status;
+ *   shell (`ssh admin@console`): the interactive shell (cli-shell.ts).
+ * Nothing else is offered: no port forwarding, no subsystems (sftp), no agent.
+ */
+import type { AddressInfo } from 'node:net';
+import ssh2, { type AuthContext, type Connection, type ServerChannel } from 'ssh2';
+import type { Logger } from '../platform/logger.js';
+import { isAppError } from '../platform/errors.js';
+import { normalizeAddress } from '../modules/audit/audit-request.js';
+import type { SignInService } from '../modules/users/auth/sign-in-service.js';
+import type { CliInvocation, CliUser } from './cli-command.js';
+import type { CommandRegistry } from './command-registry.js';
+import { runShell } from './cli-shell.js';
+
+export interface SshServerOptions {
+  hostKey: string;
+  registry: CommandRegistry;
+  signIn: () => SignInService;
+  logger: Logger;
+  banner: (user: CliUser) => string[];
+  /** Connections beyond this are closed at once: the CLI is for a few operators, not a crowd. */
+  maxConnections?: number;
+}
+
+/** Password tries per connection before it is closed (OpenSSH's MaxAuthTries is 6). */
+const MAX_TRIES_PER_CONNECTION = 3;
+/** A connection must sign in within this time. */
+const SIGN_IN_TIMEOUT_MS = 60_000;
+
+export class SshServer {
+  private readonly server: ssh2.Server;
+  private readonly connections = new Set<Connection>();
+
+  constructor(private readonly options: SshServerOptions) {
+    this.server = new ssh2.Server({ hostKeys: [options.hostKey], ident: 'Garrison' }, (client, info) => this.accept(client, info.ip));
+  }
+
+  listen(port: number, host: string): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, host, () => {
+        this.server.off('error', reject);
+        resolve((this.server.address() as AddressInfo).port);
+      });
+    });
+  }
+
+  async close(): Promise<void> {
+    for (const connection of this.connections) connection.end();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private accept(client: Connection, ip: string): void {
+    const sourceAddress = normalizeAddress(ip);
+    const log = this.options.logger.child({ sourceAddress });
+    if (this.connections.size >= (this.options.maxConnections ?? 32)) {
+      log.warn('SSH connection refused: too many open connections');
+      client.end();
+      return;
+    }
+    this.connections.add(client);
+    let user: CliUser | null = null;
+    let tries = 0;
+    const signInTimer = setTimeout(() => client.end(), SIGN_IN_TIMEOUT_MS);
+    signInTimer.unref();
+
+    client.on('authentication', (context: AuthContext) => {
+      if (context.method !== 'password') {
+        context.reject(['password']);
+        return;
+      }
+      tries += 1;
+      this.verify(context.username, context.password, sourceAddress).then(
+        (verified) => {
+          if (verified) {
+            user = verified;
+            context.accept();
+          } else {
+            context.reject(tries >= MAX_TRIES_PER_CONNECTION ? [] : ['password']);
+            if (tries >= MAX_TRIES_PER_CONNECTION) client.end();
+          }
+        },
+        (error: unknown) => {
+          log.error({ err: error }, 'SSH sign-in failed unexpectedly');
+          context.reject();
+        },
+      );
+    });
+    client.on('ready', () => {
+      clearTimeout(signInTimer);
+      const signedIn = user;
+      if (!signedIn) return client.end();
+      log.info({ user: signedIn.username }, 'SSH CLI session opened');
+      client.on('session', (acceptSession) => this.session(acceptSession(), { user: signedIn, sourceAddress }));
+    });
+    client.on('error', (error) => log.debug({ err: error }, 'SSH connection error'));
+    client.on('close', () => {
+      clearTimeout(signInTimer);
+      this.connections.delete(client);
+    });
+  }
+
+  private async verify(username: string, password: string, sourceAddress: string | null): Promise<CliUser | null> {
+    try {
+      const record = await this.options.signIn().verifyPassword({ username, password, sourceAddress, channel: 'ssh' });
+      return { id: String(record._id), username: record.username, role: record.role, mustChangePassword: record.mustChangePassword };
+    } catch (error) {
+      // Wrong password, locked out, disabled: the sign-in service audited and logged it; SSH only says "denied".
+      if (isAppError(error)) return null;
+      throw error;
+    }
+  }
+
+  private session(session: ssh2.Session, invocation: CliInvocation): void {
+    let pty = false;
+    session.on('pty', (accept) => {
+      pty = true;
+      accept();
+    });
+    session.on('window-change', (accept) => accept?.());
+    session.on('env', (accept) => accept?.());
+    session.on('exec', (accept, _reject, info) => this.exec(accept(), info.command, invocation, pty));
+    session.on('shell', (accept) => {
+      runShell({ channel: accept(), registry: this.options.registry, invocation, pty, banner: this.options.banner(invocation.user) });
+    });
+    session.on('subsystem', (_accept, reject) => reject());
+  }
+
+  /** `ssh -t host 'command'` asks for a pty: its terminal needs \r\n. */
+  private exec(channel: ServerChannel, command: string, invocation: CliInvocation, pty: boolean): void {
+    const newline = pty ? '\r\n' : '\n';
+    this.options.registry.run(command, invocation).then((result) => {
+      if (result.output.length > 0) channel.write(`${result.output.join(newline)}${newline}`);
+      if (result.errors && result.errors.length > 0) channel.stderr.write(`${result.errors.join(newline)}${newline}`);
+      channel.exit(result.exitCode ?? 0);
+      channel.end();
+    }, (error: unknown) => {
+      this.options.logger.error({ err: error }, 'SSH exec failed');
+      channel.stderr.write('The command failed because of an internal error.\n');
+      channel.exit(1);
+      channel.end();
+    });
+  }
+}

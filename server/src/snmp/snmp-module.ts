@@ -1,0 +1,202 @@
+/**
+ * The SNMP health agent module: the agent on GARRISON_SNMP_PORT (UDP), its
+ * settings API (/api/v1/snmp-agent) and the refresh that keeps its values
+ * current. Values come from the component registry (the same one behind
+ * /api/v1/health and `system sanity`, re-served on every component change) and
+ * from the fleet: a presence event updates its sensor's row and the counts at
+ * once (a reconnect storm must not become a storm of fleet reads); enrolments,
+ * revocations and moves trigger a re-read; and the whole fleet is re-read every
+ * 30 seconds for what no event announces (clock drift, certificate days left).
+ * The agent is the 'snmp' component.
+ *
+ * Several console instances each run an agent; settings saved on one reach the
+ * others at their next full refresh (the stored revision is compared each time);
+ * a presence change made on another instance also shows there only then.
+ */
+import type { ConsoleContext, ConsoleModule } from '../platform/console-module.js';
+import type { SensorPresenceChanged } from '../modules/fleet/fleet-events.js';
+import type { SensorState } from '../modules/fleet/sensor-model.js';
+import { CONSOLE_STATE_VALUES, COMPONENT_STATE_VALUES, SENSOR_STATE_VALUES } from './garrison-mib.js';
+import { FleetSnapshotReader, NO_BACKUP } from './fleet-snapshot.js';
+import { SnmpAgent } from './snmp-agent.js';
+import { snmpAgentRoutes } from './snmp-agent-routes.js';
+import { SnmpAgentSettingsStore } from './snmp-agent-settings.js';
+import { displayString, gauge32, timeTicks } from './snmp-values.js';
+
+export interface SnmpAgentService {
+  /** The UDP port actually listened on (config may say 0 in tests); throws before start. */
+  port(): number;
+}
+
+declare module '../platform/console-module.js' {
+  interface ConsoleServices {
+    snmpAgent: SnmpAgentService;
+  }
+}
+
+/** How often the whole fleet is re-read (health values, names, anything an event did not say) (ms). */
+const REFRESH_INTERVAL_MS = 30_000;
+/** Enrolments, revocations and moves coalesce for this long before a re-read, so a burst is one read. */
+const EVENT_DEBOUNCE_MS = 500;
+
+export function createSnmpModule(context: ConsoleContext): ConsoleModule {
+  const logger = context.logger.child({ module: 'snmp' });
+  const { config, components } = context;
+  const store = new SnmpAgentSettingsStore(context.db, context.secretBox);
+  const fleet = new FleetSnapshotReader(context.connection);
+  let agent: SnmpAgent | null = null;
+  let port: number | null = null;
+  let appliedRevision = -1;
+  let timer: NodeJS.Timeout | null = null;
+  let debounce: NodeJS.Timeout | null = null;
+  let running: Promise<void> | null = null;
+  let again = false;
+  const unsubscribe: Array<() => void> = [];
+  /** Each sensor's state as last served, so a presence event updates one cell and the counts without a read. */
+  const states = new Map<string, SensorState>();
+
+  context.services.provide('snmpAgent', {
+    port() {
+      if (port === null) throw new Error('The SNMP agent is not listening yet');
+      return port;
+    },
+  });
+
+  async function applySettings(force: boolean): Promise<void> {
+    if (!agent) return;
+    const credentials = await store.credentials();
+    if (!force && credentials.revision === appliedRevision) return;
+    agent.applyCredentials(credentials);
+    appliedRevision = credentials.revision;
+    logger.info({ revision: credentials.revision, v2c: credentials.community !== '', users: credentials.users.length, allowedManagers: credentials.allowedManagers.length }, 'SNMP agent settings applied');
+  }
+
+  function refreshConsole(target: SnmpAgent): void {
+    const now = Date.now();
+    target.setScalar('consoleVersion', displayString(context.version));
+    // Its instance must exist before a request; the provider's handler then answers with the current uptime.
+    target.setScalar('consoleUptime', timeTicks(now - context.startedAt.getTime()));
+    target.setScalar('consoleState', CONSOLE_STATE_VALUES[components.overall()]);
+    target.setScalar('consoleLastBackupResult', NO_BACKUP);
+    target.setScalar('consoleLastBackupTime', NO_BACKUP);
+    target.syncTable(
+      'componentTable',
+      components.list().map((component) => ({
+        key: component.name,
+        values: [
+          displayString(component.name),
+          COMPONENT_STATE_VALUES[component.state],
+          timeTicks(component.state === 'up' && component.upSince ? now - component.upSince.getTime() : 0),
+          displayString(component.detail),
+        ],
+      })),
+    );
+  }
+
+  async function refreshOnce(): Promise<void> {
+    const target = agent;
+    if (!target) return;
+    const started = performance.now();
+    refreshConsole(target);
+    try {
+      await applySettings(false);
+      const snapshot = await fleet.read();
+      if (agent !== target) return;
+      states.clear();
+      for (const sensor of snapshot.sensors) states.set(sensor.id, sensor.state);
+      setCounts(target);
+      // First-seen order, and enrolment order at start, keeps a sensor's index stable while the console runs.
+      const ordered = snapshot.sensors.sort((a, b) => a.enrolledAt.getTime() - b.enrolledAt.getTime() || a.id.localeCompare(b.id));
+      target.syncTable('sensorTable', ordered.map((sensor) => ({ key: sensor.id, values: sensor.values })));
+      logger.debug({ sensors: snapshot.counts.total, ms: Math.round(performance.now() - started) }, 'SNMP values refreshed');
+      components.set('snmp', 'up', `SNMP agent on udp ${config.bindAddress}:${port}`);
+    } catch (error) {
+      logger.warn({ err: error }, 'SNMP agent could not refresh the fleet');
+      components.set('snmp', 'degraded', `serving stale sensor values: ${(error as Error).message}`);
+    }
+  }
+
+  function setCounts(target: SnmpAgent): void {
+    const counts = { connected: 0, unreachable: 0, disconnected: 0 };
+    for (const state of states.values()) if (state in counts) counts[state as keyof typeof counts] += 1;
+    target.setScalar('sensorsTotal', gauge32(states.size));
+    target.setScalar('sensorsConnected', gauge32(counts.connected));
+    target.setScalar('sensorsUnreachable', gauge32(counts.unreachable));
+    target.setScalar('sensorsDisconnected', gauge32(counts.disconnected));
+  }
+
+  /** A presence change is applied from the event itself: a reconnect storm must not turn into a storm of fleet reads. */
+  function onPresence(change: SensorPresenceChanged): void {
+    if (!agent) return;
+    if (!states.has(change.sensorId)) return refreshSoon();
+    // A read in flight may predate this change and would put the old state back: read once more after it.
+    if (running) again = true;
+    states.set(change.sensorId, change.current);
+    agent.setCell('sensorTable', change.sensorId, 5, SENSOR_STATE_VALUES[change.current]);
+    if (change.current === 'connected') agent.setCell('sensorTable', change.sensorId, 7, displayString(change.at));
+    setCounts(agent);
+  }
+
+  /** One refresh at a time; a request during one runs once more after it. */
+  function refresh(): Promise<void> {
+    if (running) {
+      again = true;
+      return running;
+    }
+    running = refreshOnce().finally(() => {
+      running = null;
+      if (again) {
+        again = false;
+        void refresh();
+      }
+    });
+    return running;
+  }
+
+  function refreshSoon(): void {
+    if (debounce) return;
+    debounce = setTimeout(() => {
+      debounce = null;
+      void refresh();
+    }, EVENT_DEBOUNCE_MS);
+    debounce.unref();
+  }
+
+  return {
+    name: 'snmp',
+    apiRouters: [snmpAgentRoutes({ catalogue: context.apiRoutes, store, audit: () => context.services.get('audit'), apply: () => applySettings(true) })],
+    async start() {
+      components.set('snmp', 'starting');
+      const started = new SnmpAgent({ port: config.snmpPort, address: config.bindAddress, logger, startedAt: context.startedAt });
+      try {
+        port = await started.start();
+      } catch (error) {
+        components.set('snmp', 'down', `cannot listen on udp ${config.bindAddress}:${config.snmpPort}: ${(error as Error).message}`);
+        throw error;
+      }
+      agent = started;
+      await applySettings(true);
+      await refresh();
+      for (const event of ['sensor.enrolled', 'sensor.revoked', 'sensor.placement-changed'] as const) unsubscribe.push(context.events.on(event, refreshSoon));
+      unsubscribe.push(context.events.on('sensor.presence-changed', onPresence));
+      unsubscribe.push(
+        context.events.on('component.changed', () => {
+          if (agent) refreshConsole(agent);
+        }),
+      );
+      timer = setInterval(() => void refresh(), REFRESH_INTERVAL_MS);
+      timer.unref();
+      logger.info({ port }, 'SNMP agent listening');
+    },
+    async stop() {
+      for (const off of unsubscribe.splice(0)) off();
+      if (timer) clearInterval(timer);
+      if (debounce) clearTimeout(debounce);
+      await running;
+      const stopping = agent;
+      agent = null;
+      await stopping?.close();
+      components.set('snmp', 'stopped');
+    },
+  };
+}
