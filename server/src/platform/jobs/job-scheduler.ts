@@ -22,7 +22,11 @@ export interface JobKind<Schema extends z.ZodType = z.ZodType> {
   data: Schema;
   /** How many of this kind may run at once in one console process. */
   concurrency?: number;
-  /** How long a running job holds its lock before another instance may take it over. */
+  /**
+   * How long a job's lock lasts without a touch. The scheduler touches the lock
+   * while the handler runs, so long jobs (backups) need no bigger value; a crashed
+   * instance's job is taken over after at most this long.
+   */
   lockLifetimeMs?: number;
   run(data: z.output<Schema>, job: { id: string; attempt: number }): Promise<void>;
 }
@@ -39,6 +43,13 @@ export interface JobSchedulerOptions {
 
 export const SCHEDULER_COMPONENT = 'scheduler';
 
+/**
+ * Short on purpose: agenda keeps a timer of half the lock lifetime pending after
+ * each job (its liveness check is not cancelled when the job ends), which holds a
+ * stopping process open that long. Handlers are kept alive by touches instead.
+ */
+const DEFAULT_LOCK_LIFETIME_MS = 30_000;
+
 export class JobScheduler {
   private readonly agenda: Agenda;
   private readonly logger: Logger;
@@ -53,7 +64,7 @@ export class JobScheduler {
       processEvery: options.processEveryMs ?? 2000,
       maxConcurrency: 20,
       defaultConcurrency: 4,
-      defaultLockLifetime: 10 * 60_000,
+      defaultLockLifetime: DEFAULT_LOCK_LIFETIME_MS,
     });
     this.agenda.on('error', (error) => {
       this.logger.error({ err: error }, 'job scheduler error');
@@ -77,9 +88,17 @@ export class JobScheduler {
           this.logger.error({ job: kind.name, problems: summarizeProblems(fieldProblems(parsed.error)) }, 'job data is not valid; job skipped');
           return;
         }
-        await kind.run(parsed.data, { id: String(job.attrs._id), attempt: (job.attrs.failCount ?? 0) + 1 });
+        const lockLifetime = kind.lockLifetimeMs ?? DEFAULT_LOCK_LIFETIME_MS;
+        const keepAlive = setInterval(() => {
+          job.touch().catch((error: unknown) => this.logger.warn({ err: error, job: kind.name }, 'could not extend a job lock'));
+        }, lockLifetime / 3);
+        try {
+          await kind.run(parsed.data, { id: String(job.attrs._id), attempt: (job.attrs.failCount ?? 0) + 1 });
+        } finally {
+          clearInterval(keepAlive);
+        }
       },
-      { concurrency: kind.concurrency ?? 1, lockLifetime: kind.lockLifetimeMs ?? 10 * 60_000 },
+      { concurrency: kind.concurrency ?? 1, lockLifetime: kind.lockLifetimeMs ?? DEFAULT_LOCK_LIFETIME_MS },
     );
   }
 
