@@ -15,6 +15,7 @@ import type { DestinationStream } from 'pino';
 import { migrations } from '../../migrations/index.js';
 import type { ConsoleConfig } from './config/config-schema.js';
 import { createHttpApp } from './http/http-app.js';
+import { ApiRouteCatalogue } from './http/openapi.js';
 import { loadOrCreateConsoleCa } from './modules/pki/console-ca.js';
 import { loadOrIssueServerCertificate } from './modules/pki/server-certificate.js';
 import { ComponentRegistry } from './platform/components.js';
@@ -39,6 +40,12 @@ export interface ConsoleDependencies {
 
 export interface ConsoleAddresses {
   httpsPort: number;
+  /** The sensor link port (enrolment + /link), opened by the link module. */
+  linkPort: number;
+  /** The SSH admin CLI port, opened by the cli module. */
+  sshPort: number;
+  /** The SNMP agent's UDP port, opened by the snmp module. */
+  snmpPort: number;
 }
 
 export interface GarrisonConsole {
@@ -105,6 +112,7 @@ export function createConsole(config: ConsoleConfig, deps: ConsoleDependencies =
       secretBox,
       ca,
       services: new ServiceRegistry(),
+      apiRoutes: new ApiRouteCatalogue(),
     };
     modules = createModules(context);
     for (const module of modules) for (const kind of module.jobKinds ?? []) scheduler.register(kind);
@@ -118,15 +126,20 @@ export function createConsole(config: ConsoleConfig, deps: ConsoleDependencies =
       logger,
       apiMiddleware: modules.flatMap((module) => module.apiMiddleware ?? []),
       apiRouters: modules.flatMap((module) => module.apiRouters ?? []),
+      webHandlers: modules.flatMap((module) => module.webHandlers ?? []),
     });
     httpsServer = https.createServer(
       { ...TLS_POLICY, key: serverCertificate.privateKeyPem, cert: serverCertificate.certificatePem + serverCertificate.chainPem },
       app,
     );
+    for (const module of modules) module.attach?.(httpsServer);
     const httpsPort = await listen(httpsServer, config.httpsPort, config.bindAddress);
     components.set('web', 'up', `HTTPS on ${config.bindAddress}:${httpsPort}`);
-    logger.info({ version, httpsPort }, 'Garrison console started');
-    return { httpsPort };
+    const linkPort = context.services.get('sensorLink').port();
+    const sshPort = context.services.get('sshCli').port();
+    const snmpPort = context.services.get('snmpAgent').port();
+    logger.info({ version, httpsPort, linkPort, sshPort, snmpPort }, 'Garrison console started');
+    return { httpsPort, linkPort, sshPort, snmpPort };
   }
 
   function watchDatabase(opened: Database): void {
@@ -151,6 +164,7 @@ export function createConsole(config: ConsoleConfig, deps: ConsoleDependencies =
     const ordered = (async () => {
       if (httpsServer) {
         const server = httpsServer;
+        for (const module of modules) module.detach?.();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeIdleConnections();

@@ -16,6 +16,12 @@ export interface TestConsole {
   garrison: GarrisonConsole;
   dataDir: string;
   httpsPort: number;
+  /** The sensor link port (enrolment + /link). */
+  linkPort: number;
+  /** The SSH admin CLI port. */
+  sshPort: number;
+  /** The SNMP agent's UDP port. */
+  snmpPort: number;
   baseUrl: string;
   /** PEM of the console CA, to trust the console's HTTPS certificate. */
   caPem: string;
@@ -73,6 +79,9 @@ export async function startTestConsole(options: TestConsoleOptions = {}): Promis
     garrison,
     dataDir,
     httpsPort: started.httpsPort,
+    linkPort: started.linkPort,
+    sshPort: started.sshPort,
+    snmpPort: started.snmpPort,
     baseUrl: `https://127.0.0.1:${started.httpsPort}`,
     caPem,
     logs,

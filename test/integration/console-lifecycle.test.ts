@@ -9,6 +9,7 @@ import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { request } from '../helpers/https-client.js';
 import { startTestConsole, makeTempDir, type TestConsole } from '../helpers/test-console.js';
+import { signInAsAdmin } from '../helpers/test-session.js';
 
 interface HealthBody {
   status: string;
@@ -72,7 +73,11 @@ describe('console lifecycle on the embedded database', () => {
   });
 
   it('answers an unknown API path and a malformed body with the one error shape', async () => {
-    const missing = await request<{ error: { code: string; message: string } }>(`${consoleUnderTest.baseUrl}/api/v1/nowhere`, { ca: consoleUnderTest.caPem });
+    const anonymous = await request<{ error: { code: string } }>(`${consoleUnderTest.baseUrl}/api/v1/nowhere`, { ca: consoleUnderTest.caPem });
+    assert.equal(anonymous.status, 401, 'without credentials no path is revealed, known or not');
+    assert.equal(anonymous.body.error.code, 'unauthenticated');
+    const { headers } = await signInAsAdmin(consoleUnderTest);
+    const missing = await request<{ error: { code: string; message: string } }>(`${consoleUnderTest.baseUrl}/api/v1/nowhere`, { ca: consoleUnderTest.caPem, headers });
     assert.equal(missing.status, 404);
     assert.equal(missing.body.error.code, 'not_found');
     assert.match(missing.body.error.message, /GET \/nowhere/);

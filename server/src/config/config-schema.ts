@@ -43,6 +43,12 @@ const masterKeyBase64 = z
   .refine((value) => Buffer.from(value, 'base64').length === 32, { message: 'must be 32 bytes, base64-encoded' })
   .optional();
 
+/** A whole number within [min, max]; the message names the unit and the range, like the other fields. */
+function wholeNumber(min: number, max: number, unit: string) {
+  const message = `must be a whole number of ${unit} from ${min} to ${max}`;
+  return z.coerce.number({ message }).int(message).min(min, message).max(max, message);
+}
+
 function defaultMasterKeyFile(env: NodeJS.ProcessEnv): string {
   const configHome = env.XDG_CONFIG_HOME || path.join(env.HOME || os.homedir(), '.config');
   return path.join(configHome, 'garrison', 'master.key');
@@ -80,6 +86,13 @@ export function configFields(env: NodeJS.ProcessEnv) {
       schema: z.coerce.number({ message: 'must be a number of milliseconds' }).int().min(1000, 'must be at least 1000').max(300_000, 'must be at most 300000'),
       fallback: '20000',
     },
+    // The sensor link's timings and limits (read by server/src/link; tests shorten them).
+    linkGraceMs: { variable: 'GARRISON_LINK_GRACE_MS', schema: wholeNumber(100, 24 * 3600_000, 'milliseconds'), fallback: '60000' },
+    linkPingIntervalMs: { variable: 'GARRISON_LINK_PING_INTERVAL_MS', schema: wholeNumber(100, 300_000, 'milliseconds'), fallback: '10000' },
+    linkPingTimeoutMs: { variable: 'GARRISON_LINK_PING_TIMEOUT_MS', schema: wholeNumber(100, 300_000, 'milliseconds'), fallback: '15000' },
+    linkHealthIntervalMs: { variable: 'GARRISON_LINK_HEALTH_INTERVAL_MS', schema: wholeNumber(100, 3600_000, 'milliseconds'), fallback: '30000' },
+    linkMaxHandshakes: { variable: 'GARRISON_LINK_MAX_HANDSHAKES', schema: wholeNumber(1, 10_000, 'handshakes'), fallback: '64' },
+    enrollAttemptsPerMinute: { variable: 'GARRISON_ENROLL_ATTEMPTS_PER_MINUTE', schema: wholeNumber(1, 100_000, 'attempts'), fallback: '20' },
   } as const;
 }
 

@@ -20,6 +20,8 @@ export interface HttpAppOptions {
   apiRouters: ApiRouter[];
   /** Runs before every API router: authentication (sets req.principal), rate limits. */
   apiMiddleware?: RequestHandler[];
+  /** Outside /api/v1, after it: the web console's files and its page fallback. */
+  webHandlers?: RequestHandler[];
   /** Largest JSON body accepted; uploads (certificates, backups) use their own limits. */
   jsonLimit?: string;
 }
@@ -38,6 +40,7 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
   api.use(apiNotFound);
 
   app.use('/api/v1', api);
+  for (const handler of options.webHandlers ?? []) app.use(handler);
   app.use(errorHandler(options.logger));
   return app;
 }

@@ -3,11 +3,13 @@
  * `create<Name>Module(context): ConsoleModule`; app.ts lists the factories in one
  * place, in start order (stop runs in reverse). Nothing else knows all modules.
  */
+import type https from 'node:https';
 import type { RequestHandler } from 'express';
 import type { Connection } from 'mongoose';
 import type { Db } from 'mongodb';
 import type { ConsoleConfig } from '../config/config-schema.js';
 import type { ApiRouter } from '../http/http-app.js';
+import type { ApiRouteCatalogue } from '../http/openapi.js';
 import type { ConsoleCa } from '../modules/pki/console-ca.js';
 import type { ComponentRegistry } from './components.js';
 import type { EventBus } from './event-bus.js';
@@ -34,6 +36,8 @@ export interface ConsoleContext {
   ca: ConsoleCa;
   /** Another module's service, looked up by name after all modules were created. */
   services: ServiceRegistry;
+  /** Every API route's method, path, permission and schemas (http/openapi.ts): the OpenAPI document and the role × route test read it. */
+  apiRoutes: ApiRouteCatalogue;
 }
 
 export interface ConsoleModule {
@@ -41,7 +45,13 @@ export interface ConsoleModule {
   apiRouters?: ApiRouter[];
   /** Runs before every API router, for every module's routes (authentication). */
   apiMiddleware?: RequestHandler[];
+  /** Served outside /api/v1 after the API (the web console's files); the API's error handler still applies. */
+  webHandlers?: RequestHandler[];
   jobKinds?: JobKind[];
+  /** Called once the HTTPS server exists, before it listens (the browsers' live-update socket attaches here). */
+  attach?(server: https.Server): void;
+  /** When the HTTPS server stops taking work, before it closes: end long-lived connections (browser sockets) so closing does not wait for them. */
+  detach?(): void;
   /** After every module was created and the scheduler is ready, before listeners open. */
   start?(): Promise<void>;
   /** After listeners stopped taking work and jobs drained, before the database closes. */

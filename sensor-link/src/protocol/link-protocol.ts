@@ -1,0 +1,161 @@
+/**
+ * The wire contract of the `/link` socket.io namespace, imported by both ends.
+ * Nothing else crosses the wire. Every payload has a strict zod schema; the
+ * receiving end validates, and a message that fails is logged and dropped.
+ *
+ * Handshake: the sensor connects with mutual TLS and `auth` = LinkHandshakeAuth.
+ * The console maps the client certificate to a sensor and answers with
+ * `link:welcome`, or refuses the connection with a `connect_error` whose
+ * `data` is a LinkRefusal (code + sentence).
+ *
+ * Acknowledgements: every sensor → console event carries a callback answered
+ * with LinkAck<T> = { data } | { error: { code, message } }. So does the one
+ * console → sensor request, `settings:apply` (the sensor answers it).
+ *
+ * Protocol 1 grew `settings:apply` additively (no version bump): a sensor that
+ * does not know the event never answers, and the console records that as an
+ * apply failure ("no answer from the sensor within N s"); nothing else changed.
+ */
+import { z } from 'zod';
+
+/** Bumped when a change breaks either end; the console refuses versions it does not speak. */
+export const PROTOCOL_VERSION = 1;
+export const SUPPORTED_PROTOCOL_VERSIONS: readonly number[] = [1];
+export const LINK_NAMESPACE = '/link';
+/** The socket.io path on the link port (the default, spelled out because both ends must agree). */
+export const LINK_SOCKET_PATH = '/socket.io';
+
+export type LinkAck<T> = { data: T } | { error: { code: LinkErrorCode; message: string } };
+
+export const LINK_ERROR_CODES = ['invalid-message', 'not-allowed', 'internal', 'unavailable'] as const;
+export type LinkErrorCode = (typeof LINK_ERROR_CODES)[number];
+
+/** Why the console refused a link or closed it; the sensor logs `message` and acts on `code`. */
+export const LINK_REFUSAL_CODES = [
+  'no-client-certificate',
+  'untrusted-certificate',
+  'certificate-expired',
+  'unknown-sensor',
+  'revoked',
+  'protocol-mismatch',
+  'invalid-handshake',
+  'busy',
+  'replaced',
+  'console-shutdown',
+] as const;
+export type LinkRefusalCode = (typeof LINK_REFUSAL_CODES)[number];
+
+export const linkRefusalSchema = z.strictObject({
+  code: z.enum(LINK_REFUSAL_CODES),
+  message: z.string().max(1000),
+});
+export type LinkRefusal = z.infer<typeof linkRefusalSchema>;
+
+const versionText = z.string().min(1).max(64);
+
+export const sensorVersionsSchema = z.strictObject({
+  sensorLink: versionText,
+  core: versionText,
+  protocol: z.number().int().min(1).max(1000),
+});
+export type SensorVersions = z.infer<typeof sensorVersionsSchema>;
+
+export const linkHandshakeAuthSchema = z.strictObject({
+  protocolVersion: z.number().int().min(1).max(1000),
+  versions: sensorVersionsSchema,
+});
+export type LinkHandshakeAuth = z.infer<typeof linkHandshakeAuthSchema>;
+
+export const linkWelcomeSchema = z.strictObject({
+  sensorId: z.string(),
+  sensorName: z.string(),
+  zoneId: z.string().nullable(),
+  /** Console clock when sent (ISO 8601). */
+  consoleTime: z.string(),
+  /** How often the sensor should report health. */
+  healthIntervalMs: z.number().int().positive(),
+});
+export type LinkWelcome = z.infer<typeof linkWelcomeSchema>;
+
+export const healthReportSchema = z.strictObject({
+  versions: sensorVersionsSchema,
+  packetsPerSecond: z.number().finite().min(0),
+  bytesPerSecond: z.number().finite().min(0),
+  diskUsedPercent: z.number().finite().min(0).max(100),
+  uptimeSeconds: z.number().finite().min(0),
+  /** The sensor's clock when it sent the report (ISO 8601). */
+  sensorTime: z.iso.datetime({ offset: true }),
+  /** Round trip of the previous report's acknowledgement, so the console can correct clock skew by half of it. */
+  lastRoundTripMs: z.number().finite().min(0).max(600_000).nullable(),
+});
+export type HealthReport = z.infer<typeof healthReportSchema>;
+
+export const healthAckSchema = z.strictObject({
+  consoleTime: z.string(),
+  clockSkewMs: z.number(),
+});
+export type HealthAck = z.infer<typeof healthAckSchema>;
+
+export const renewCertificateSchema = z.strictObject({
+  csrPem: z.string().min(1).max(16 * 1024),
+});
+export type RenewCertificateRequest = z.infer<typeof renewCertificateSchema>;
+
+export const renewedCertificateSchema = z.strictObject({
+  certificatePem: z.string(),
+  caChainPem: z.string(),
+  notAfter: z.string(),
+});
+export type RenewedCertificate = z.infer<typeof renewedCertificateSchema>;
+
+/**
+ * Console → sensor: apply these effective settings (secrets in clear; the link
+ * is mutual TLS). `settings` is checked by the sensor against the shared
+ * sensorSettingsSchema (settings-schema.ts) before anything is applied, so the
+ * envelope leaves it unknown here and the sensor can name what is wrong.
+ */
+export const settingsApplySchema = z.strictObject({
+  revision: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER),
+  settings: z.unknown(),
+});
+export type SettingsApplyRequest = z.infer<typeof settingsApplySchema>;
+
+/**
+ * The sensor's answer: `{ data: { revision, applied: true } }` once every file
+ * is written and the reload ran, or `{ error: { code, message } }` with the
+ * reason in words ('invalid-message': the settings were refused unapplied;
+ * 'unavailable': the capture core cannot apply settings; 'internal': applying
+ * failed, e.g. the reload command exited 1).
+ */
+export const settingsAppliedSchema = z.strictObject({
+  revision: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER),
+  applied: z.literal(true),
+});
+export type SettingsApplied = z.infer<typeof settingsAppliedSchema>;
+
+/** Events the sensor sends; each takes a payload and an acknowledgement callback. */
+export interface SensorToConsoleEvents {
+  'health:report': (report: HealthReport, ack: (answer: LinkAck<HealthAck>) => void) => void;
+  'certificate:renew': (request: RenewCertificateRequest, ack: (answer: LinkAck<RenewedCertificate>) => void) => void;
+}
+
+/** Events the console sends. */
+export interface ConsoleToSensorEvents {
+  'link:welcome': (welcome: LinkWelcome) => void;
+  /** Sent right before the console closes the link on purpose (revoked, replaced, shutdown). */
+  'link:closing': (refusal: LinkRefusal) => void;
+  /** Apply the effective settings of `revision`; answered once applied (or with why not). */
+  'settings:apply': (request: SettingsApplyRequest, ack: (answer: LinkAck<SettingsApplied>) => void) => void;
+}
+
+export function linkError(code: LinkErrorCode, message: string): LinkAck<never> {
+  return { error: { code, message } };
+}
+
+/** The ack shape as a schema, for the sensor to validate answers with the payload schema it expects. */
+export function linkAckSchema<T extends z.ZodType>(data: T) {
+  return z.union([
+    z.strictObject({ data }),
+    z.strictObject({ error: z.strictObject({ code: z.enum(LINK_ERROR_CODES), message: z.string() }) }),
+  ]);
+}

@@ -1,0 +1,117 @@
+/**
+ * The sensor link module: opens the link port (enrolment + `/link`), tracks
+ * presence, and closes a revoked sensor's live link at once. Provides the
+ * `sensorLink` service (the port, for connection strings and start()'s
+ * addresses; live link counts for diagnostics).
+ *
+ * Also pushes settings: on 'settings.changed' to the listed sensors linked
+ * here, and to a sensor that links while behind its desired revision (see
+ * settings-push.ts).
+ *
+ * Process-local state, all owned here: the live socket per sensor, the
+ * presence grace queue, the write batches and the settings push queue. Several console instances would
+ * need a presence lease in the database (see presence-tracker.ts) and a
+ * socket.io adapter to reach a sensor linked to another instance.
+ */
+import { loadOrIssueServerCertificate } from '../modules/pki/server-certificate.js';
+import type { ConsoleContext, ConsoleModule } from '../platform/console-module.js';
+import { openLinkListener, type LinkListener } from './link-listener.js';
+import { setUpLinkNamespace, type LinkSocket } from './link-namespace.js';
+import { linkSettingsFrom } from './link-settings.js';
+import { PresenceTracker } from './presence-tracker.js';
+import { SettingsPusher } from './settings-push.js';
+
+export interface SensorLinkService {
+  /** The link port actually listened on (config may say 0 in tests); throws before start. */
+  port(): number;
+  liveCount(): number;
+  isLive(sensorId: string): boolean;
+  /** TCP connections closed unanswered because too many TLS handshakes were in progress (since start). */
+  droppedForCapacity(): number;
+}
+
+declare module '../platform/console-module.js' {
+  interface ConsoleServices {
+    sensorLink: SensorLinkService;
+  }
+}
+
+export function createLinkModule(context: ConsoleContext): ConsoleModule {
+  const settings = linkSettingsFrom(context.config);
+  const logger = context.logger.child({ module: 'link' });
+  const live = new Map<string, LinkSocket>();
+  const presence = new PresenceTracker({ fleet: () => context.services.get('fleet'), logger, graceMs: settings.graceMs });
+  const settingsPush = new SettingsPusher({ context, live });
+  let listener: LinkListener | null = null;
+  const unsubscribe: Array<() => void> = [];
+
+  context.services.provide('sensorLink', {
+    port() {
+      if (!listener) throw new Error('The sensor link is not listening yet');
+      return listener.port;
+    },
+    liveCount: () => live.size,
+    isLive: (sensorId) => live.has(sensorId),
+    droppedForCapacity: () => listener?.droppedForCapacity() ?? 0,
+  });
+
+  function close(sensorId: string, code: 'revoked' | 'replaced', message: string): void {
+    const socket = live.get(sensorId);
+    if (!socket) return;
+    socket.data.closing = code;
+    socket.emit('link:closing', { code, message });
+    socket.disconnect(true);
+  }
+
+  return {
+    name: 'link',
+    async start() {
+      const serverCertificate = await loadOrIssueServerCertificate({
+        dataDir: context.config.dataDir,
+        ca: context.ca,
+        hosts: context.config.publicHosts,
+        secretBox: context.secretBox,
+        logger,
+      });
+      const enrollment = context.services.get('enrollment');
+      listener = await openLinkListener({
+        context,
+        settings,
+        serverCertificate,
+        enroll: (body, sourceAddress, port) => enrollment.enroll(body, sourceAddress, port),
+      });
+      setUpLinkNamespace(listener.namespace, {
+        context,
+        presence,
+        healthIntervalMs: settings.healthIntervalMs,
+        live,
+        onLinked: (sensorId) => settingsPush.linked(sensorId),
+      });
+      presence.start();
+      unsubscribe.push(
+        context.events.on('sensor.revoked', (event) => close(event.sensorId, 'revoked', 'This sensor was revoked on the console.')),
+        context.events.on('sensor.enrolled', (event) => {
+          // A re-enrolment supersedes the certificate of any link still open under the old one.
+          if (event.reEnrolled) close(event.sensorId, 'replaced', 'The sensor enrolled again; this link used the superseded certificate.');
+        }),
+        // Only sensors linked to this instance are pushed to; the others get their settings when they link.
+        context.events.on('settings.changed', (event) => settingsPush.changed(event.sensorIds)),
+      );
+      context.components.set('sensor-link', 'up', `TLS on ${context.config.bindAddress}:${listener.port}`);
+      logger.info({ linkPort: listener.port, settings }, 'sensor link listening');
+    },
+    async stop() {
+      for (const off of unsubscribe.splice(0)) off();
+      settingsPush.stop();
+      for (const socket of live.values()) {
+        socket.data.closing = 'console-shutdown';
+        socket.emit('link:closing', { code: 'console-shutdown', message: 'The console is shutting down; the link will reconnect.' });
+      }
+      await listener?.close();
+      // Pushes in flight end when their links close; wait so no apply result is recorded after stop.
+      await settingsPush.idle();
+      await presence.stop();
+      context.components.set('sensor-link', 'stopped');
+    },
+  };
+}

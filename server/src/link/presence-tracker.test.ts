@@ -1,0 +1,89 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { FleetService, HealthUpdate, PresenceUpdate } from '../modules/fleet/fleet-service-contract.js';
+import { createLogger } from '../platform/logger.js';
+import { PresenceTracker } from './presence-tracker.js';
+
+/** Only what the tracker calls; every other method fails loudly if reached. */
+function recordingFleet(options: { failPresence?: () => boolean } = {}) {
+  const presence: PresenceUpdate[] = [];
+  const health: HealthUpdate[][] = [];
+  const unexpected = () => Promise.reject(new Error('not used by the presence tracker'));
+  const fleet: FleetService = {
+    async updatePresence(updates) {
+      if (options.failPresence?.()) throw new Error('database unavailable');
+      presence.push(...updates);
+    },
+    async recordHealth(updates) {
+      health.push(updates);
+    },
+    recordEnrollment: unexpected,
+    findById: unexpected,
+    findByCertificateSerial: unexpected,
+    recordRenewedCertificate: unexpected,
+    revoke: unexpected,
+    revokedSerials: unexpected,
+  };
+  return { fleet, presence, health };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const logger = createLogger({ level: 'silent' });
+
+function healthUpdate(sensorId: string, at: number): HealthUpdate {
+  const date = new Date(at);
+  return {
+    sensorId,
+    lastSeenAt: date,
+    health: { receivedAt: date, sensorTime: date, clockSkewMs: 0, packetsPerSecond: 1, bytesPerSecond: 1, diskUsedPercent: 1, uptimeSeconds: 1 },
+  };
+}
+
+describe('PresenceTracker', () => {
+  it('moves an unreachable sensor to disconnected once the grace period passed, and not before', async () => {
+    const { fleet, presence } = recordingFleet();
+    const tracker = new PresenceTracker({ fleet: () => fleet, logger, graceMs: 400 });
+    tracker.start();
+    tracker.connected('a');
+    tracker.connected('b');
+    tracker.unreachable('a', 'closed-by-sensor');
+    await sleep(200);
+    tracker.unreachable('b', 'ping-timeout');
+    await sleep(320);
+    assert.deepEqual(presence.map((update) => `${update.sensorId}:${update.state}:${update.reason}`), [
+      'a:connected:link-established',
+      'b:connected:link-established',
+      'a:unreachable:closed-by-sensor',
+      'b:unreachable:ping-timeout',
+      'a:disconnected:grace-period-elapsed',
+    ]);
+    tracker.connected('b');
+    await sleep(500);
+    assert.equal(presence.filter((update) => update.sensorId === 'b' && update.state === 'disconnected').length, 0, 'b came back in time');
+    assert.equal(tracker.pendingGraceCount(), 0);
+    await tracker.stop();
+  });
+
+  it('batches health: one recordHealth per flush with the newest report per sensor', async () => {
+    const { fleet, health } = recordingFleet();
+    const tracker = new PresenceTracker({ fleet: () => fleet, logger, graceMs: 60_000 });
+    tracker.start();
+    for (let beat = 0; beat < 50; beat += 1) for (const sensorId of ['a', 'b', 'c']) tracker.health(healthUpdate(sensorId, 1000 + beat));
+    await tracker.stop();
+    assert.equal(health.length, 1);
+    assert.deepEqual(health[0]?.map((update) => [update.sensorId, update.lastSeenAt.getTime()]), [['a', 1049], ['b', 1049], ['c', 1049]]);
+  });
+
+  it('keeps presence changes in order and retries them when the database refuses a write', async () => {
+    let failures = 2;
+    const { fleet, presence } = recordingFleet({ failPresence: () => failures-- > 0 });
+    const tracker = new PresenceTracker({ fleet: () => fleet, logger, graceMs: 60_000 });
+    tracker.start();
+    tracker.connected('a');
+    tracker.unreachable('a', 'closed-by-sensor');
+    await sleep(900);
+    tracker.connected('a');
+    await tracker.stop();
+    assert.deepEqual(presence.map((update) => update.state), ['connected', 'unreachable', 'connected']);
+  });
+});

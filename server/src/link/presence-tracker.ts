@@ -1,0 +1,131 @@
+/**
+ * Presence of the sensors linked to THIS console instance, and the batched
+ * writes that record it:
+ *   connected → unreachable (socket closed / ping timeout)
+ *   → disconnected once the grace period has passed → connected again.
+ *
+ * One timer drives everything: each tick flushes queued presence changes,
+ * moves sensors whose grace period elapsed to disconnected (the grace queue is
+ * a Map in the order sensors became unreachable, so a tick stops at the first
+ * one still inside its grace period), and every ~2 s flushes health/last-seen
+ * as one fleet.recordHealth batch: never a database write per heartbeat.
+ *
+ * Per-instance state: with several console instances, a sensor that moves to
+ * another instance during its grace period would be marked disconnected by
+ * the old one; that needs a presence lease in the database (owner instance +
+ * expiry), checked before writing 'disconnected'.
+ */
+import type { FleetService, HealthUpdate, PresenceUpdate } from '../modules/fleet/fleet-service-contract.js';
+import type { PresenceReason } from '../modules/fleet/sensor-model.js';
+import type { Logger } from '../platform/logger.js';
+
+const TICK_MS = 250;
+const HEALTH_FLUSH_MS = 2000;
+/** While the database refuses writes, keep at most this many presence changes (the newest); older ones are superseded anyway. */
+const MAX_QUEUED_PRESENCE = 20_000;
+
+export interface PresenceTrackerOptions {
+  fleet: () => FleetService;
+  logger: Logger;
+  graceMs: number;
+  now?: () => number;
+}
+
+export class PresenceTracker {
+  private readonly unreachableSince = new Map<string, number>();
+  private presenceQueue: PresenceUpdate[] = [];
+  private healthQueue = new Map<string, HealthUpdate>();
+  private lastHealthFlush = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private flushing: Promise<void> | null = null;
+  private readonly now: () => number;
+
+  constructor(private readonly options: PresenceTrackerOptions) {
+    this.now = options.now ?? Date.now;
+  }
+
+  start(): void {
+    this.lastHealthFlush = this.now();
+    this.timer = setInterval(() => void this.tick(), Math.min(TICK_MS, Math.max(50, Math.floor(this.options.graceMs / 4))));
+    this.timer.unref();
+  }
+
+  /** Stops the timer and writes everything still queued. */
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.flushing;
+    await this.flush(true);
+  }
+
+  connected(sensorId: string): void {
+    this.unreachableSince.delete(sensorId);
+    this.queue(sensorId, 'connected', 'link-established');
+  }
+
+  /** The link closed; `reason` says how. The sensor becomes disconnected unless it is back within the grace period. */
+  unreachable(sensorId: string, reason: PresenceReason): void {
+    this.unreachableSince.delete(sensorId);
+    this.unreachableSince.set(sensorId, this.now());
+    this.queue(sensorId, 'unreachable', reason);
+  }
+
+  /** The link closed for a reason that is already final (revoked): no grace period. */
+  forget(sensorId: string): void {
+    this.unreachableSince.delete(sensorId);
+    this.healthQueue.delete(sensorId);
+  }
+
+  health(update: HealthUpdate): void {
+    // Only the newest report per sensor matters for the next flush.
+    this.healthQueue.set(update.sensorId, update);
+  }
+
+  /** How many sensors are inside their grace period (for the bench and diagnostics). */
+  pendingGraceCount(): number {
+    return this.unreachableSince.size;
+  }
+
+  private queue(sensorId: string, state: PresenceUpdate['state'], reason: PresenceReason): void {
+    this.presenceQueue.push({ sensorId, state, reason, at: new Date(this.now()) });
+  }
+
+  private async tick(): Promise<void> {
+    if (this.flushing) return;
+    const now = this.now();
+    for (const [sensorId, since] of this.unreachableSince) {
+      if (now - since < this.options.graceMs) break;
+      this.unreachableSince.delete(sensorId);
+      this.queue(sensorId, 'disconnected', 'grace-period-elapsed');
+    }
+    this.flushing = this.flush(now - this.lastHealthFlush >= HEALTH_FLUSH_MS).finally(() => {
+      this.flushing = null;
+    });
+    await this.flushing;
+  }
+
+  private async flush(includeHealth: boolean): Promise<void> {
+    const fleet = this.options.fleet();
+    const presence = this.presenceQueue;
+    this.presenceQueue = [];
+    if (presence.length > 0) {
+      try {
+        await fleet.updatePresence(presence);
+      } catch (error) {
+        // Put them back in front: order matters per sensor, and the next tick retries.
+        this.presenceQueue = [...presence, ...this.presenceQueue].slice(-MAX_QUEUED_PRESENCE);
+        this.options.logger.warn({ err: error, count: presence.length }, 'could not record sensor presence; retrying');
+      }
+    }
+    if (!includeHealth || this.healthQueue.size === 0) return;
+    this.lastHealthFlush = this.now();
+    const health = [...this.healthQueue.values()];
+    this.healthQueue = new Map();
+    try {
+      await fleet.recordHealth(health);
+    } catch (error) {
+      for (const update of health) if (!this.healthQueue.has(update.sensorId)) this.healthQueue.set(update.sensorId, update);
+      this.options.logger.warn({ err: error, count: health.length }, 'could not record sensor health; retrying');
+    }
+  }
+}

@@ -1,0 +1,203 @@
+/**
+ * Sensor link at fleet scale: N sensors from one process, using the real
+ * sensor-link enrolment and LinkClient code, against a console in a child
+ * process (link-bench-console.ts) so its memory is measured alone.
+ *
+ *   node --import tsx test/bench/link-bench.ts --sensors 1000
+ *
+ * Measures: enrolment time (one standing string), time until all N are
+ * linked (production backoff: 2 s base, 60 s cap; the console admits 64 TLS
+ * handshakes at a time), console memory per link (RSS and heap delta ÷ N after
+ * a full GC), time until all are back after a console restart, and how long
+ * the console takes to notice a link that went silent (production ping
+ * settings). Prints a table and writes JSON under test/bench/results/.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { createKeyAndCsr } from '../../sensor-link/src/enroll/csr.js';
+import { freeTcpPort } from '../helpers/free-ports.js';
+import { freezableRelay } from '../helpers/link-peers.js';
+import { makeTempDir } from '../helpers/test-console.js';
+import { createTestSensor, type TestSensor } from '../helpers/test-sensors.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const { values } = parseArgs({ options: { sensors: { type: 'string', default: '100' }, concurrency: { type: 'string', default: '16' } } });
+const sensorCount = z.coerce.number().int().min(1).max(20_000).parse(values.sensors);
+const enrolConcurrency = z.coerce.number().int().min(1).max(256).parse(values.concurrency);
+const PRODUCTION_BACKOFF = { baseMs: 2000, capMs: 60_000 };
+
+const dataDir = await makeTempDir('bench');
+const ports = [String(await freeTcpPort()), String(await freeTcpPort())];
+
+/** One console process; `ask` sends a request and waits for the answer of the given kind. */
+function startConsoleProcess(round: 'first' | 'again') {
+  const child: ChildProcess = fork(path.join(here, 'link-bench-console.ts'), [dataDir, ...ports, round], {
+    execArgv: ['--import', 'tsx', '--expose-gc'],
+    env: { ...process.env, GARRISON_ENROLL_ATTEMPTS_PER_MINUTE: '100000' },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const waiting = new Map<string, Array<(message: Record<string, unknown>) => void>>();
+  child.on('message', (message: Record<string, unknown>) => {
+    const kind = String(message.kind);
+    waiting.get(kind)?.shift()?.(message);
+    if (kind === 'error') console.error('console child:', message.message);
+  });
+  const next = (kind: string) => new Promise<Record<string, unknown>>((resolve) => waiting.set(kind, [...(waiting.get(kind) ?? []), resolve]));
+  return {
+    ready: next('ready'),
+    ask(request: Record<string, unknown>, answer: string) {
+      const reply = next(answer);
+      child.send(request);
+      return reply;
+    },
+    async stop(removeData: boolean) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.send({ kind: 'stop', removeData });
+      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 30_000))]);
+      if (child.exitCode === null) child.kill('SIGKILL');
+    },
+  };
+}
+
+async function inBatches<T>(items: T[], size: number, work: (item: T) => Promise<void>): Promise<void> {
+  let index = 0;
+  await Promise.all(
+    Array.from({ length: size }, async () => {
+      while (index < items.length) await work(items[index++] as T);
+    }),
+  );
+}
+
+/** Prints how many sensors are linked every 10 s while `work` runs, so a slow phase is visibly alive. */
+async function withProgress<T>(label: string, list: TestSensor[], work: Promise<T>): Promise<T> {
+  const startedAt = performance.now();
+  const timer = setInterval(() => {
+    const linked = list.filter((sensor) => sensor.client?.current.state === 'connected').length;
+    console.error(`  ${label}: ${linked}/${list.length} linked after ${Math.round((performance.now() - startedAt) / 1000)} s`);
+    // What the others say, grouped (addresses and delays stripped), to see why a phase is slow.
+    const reasons = new Map<string, number>();
+    for (const sensor of list) {
+      if (sensor.client?.current.state === 'connected') continue;
+      const reason = (sensor.client?.current.message ?? 'no client').replace(/\d+(\.\d+)?/g, '#');
+      reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
+    }
+    for (const [reason, count] of [...reasons].sort((a, b) => b[1] - a[1]).slice(0, 3)) console.error(`    ${count} × ${reason.slice(0, 160)}`);
+    const stuck = list.find((sensor) => sensor.client?.current.state !== 'connected');
+    if (stuck && process.env.BENCH_VERBOSE) console.error(`    ${stuck.name}:\n      ${stuck.log.slice(-6).join('\n      ')}`);
+  }, 10_000);
+  try {
+    return await work;
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+function allConnected(sensors: TestSensor[]): Promise<unknown> {
+  return withProgress('linking', sensors, Promise.all(sensors.map((sensor) => sensor.waitForState('connected', 1_800_000))));
+}
+
+let consoleProcess = startConsoleProcess('first');
+const ready = await consoleProcess.ready;
+const connectionString = String(ready.connectionString);
+// One RSA key for every simulated sensor (each still gets its own certificate): generating
+// 1000 keys takes minutes on a small machine and measures nothing about the link.
+const sharedKey = await createKeyAndCsr({ commonName: 'bench' });
+const keyFactory = async () => sharedKey;
+const sensors = await Promise.all(Array.from({ length: sensorCount }, (_, index) => createTestSensor(`bench-${String(index).padStart(5, '0')}`, { keyFactory })));
+const results: Record<string, number | string> = { sensors: sensorCount, node: process.version };
+try {
+  let startedAt = performance.now();
+  let enrolled = 0;
+  await inBatches(sensors, enrolConcurrency, async (sensor) => {
+    await sensor.enroll(connectionString);
+    enrolled += 1;
+    if (enrolled % 100 === 0) console.error(`  enrolled ${enrolled}/${sensorCount}`);
+  });
+  results.enrolAllMs = Math.round(performance.now() - startedAt);
+  console.error(`enrolled ${sensorCount} sensors in ${results.enrolAllMs} ms; linking…`);
+
+  const baseline = await consoleProcess.ask({ kind: 'memory' }, 'memory');
+  startedAt = performance.now();
+  await Promise.all(sensors.map((sensor) => sensor.link(PRODUCTION_BACKOFF)));
+  await allConnected(sensors);
+  results.connectAllMs = Math.round(performance.now() - startedAt);
+  console.error(`linked all in ${results.connectAllMs} ms; measuring memory, then restarting the console…`);
+  await new Promise((resolve) => setTimeout(resolve, 3000));
+  const linked = await consoleProcess.ask({ kind: 'memory' }, 'memory');
+  results.consoleRssPerLinkKiB = Math.round((Number(linked.rssBytes) - Number(baseline.rssBytes)) / sensorCount / 1024);
+  results.consoleHeapPerLinkKiB = Math.round((Number(linked.heapUsedBytes) - Number(baseline.heapUsedBytes)) / sensorCount / 1024);
+  results.consoleRssMiB = Math.round(Number(linked.rssBytes) / 1048576);
+
+  startedAt = performance.now();
+  const back = allConnectedAgain(sensors);
+  await consoleProcess.stop(false);
+  results.consoleStopMs = Math.round(performance.now() - startedAt);
+  consoleProcess = startConsoleProcess('again');
+  results.consoleStartMs = Number((await consoleProcess.ready).startMs);
+  await withProgress('reconnecting', sensors, back);
+  results.allBackAfterRestartMs = Math.round(performance.now() - startedAt);
+  console.error(`all back ${results.allBackAfterRestartMs} ms after the restart began; timing a silent link…`);
+
+  results.silentLinkDetectedMs = await silentLinkDetection(Number(ready.linkPort), connectionString);
+} finally {
+  for (const sensor of sensors) sensor.client?.stop();
+  await consoleProcess.stop(true);
+  await Promise.all(sensors.map((sensor) => rm(sensor.root, { recursive: true, force: true })));
+}
+
+/** Resolves when every sensor has left 'connected' and come back. */
+async function allConnectedAgain(list: TestSensor[]): Promise<void> {
+  await Promise.all(
+    list.map(
+      (sensor) =>
+        new Promise<void>((resolve) => {
+          let dropped = false;
+          const off = sensor.client?.onStatus((status) => {
+            if (status.state !== 'connected') dropped = true;
+            else if (dropped) {
+              off?.();
+              resolve();
+            }
+          });
+        }),
+    ),
+  );
+}
+
+async function silentLinkDetection(linkPort: number, string: string): Promise<number> {
+  const sensor = await createTestSensor('bench-silent', { keyFactory });
+  const relay = await freezableRelay(linkPort);
+  try {
+    const result = await sensor.enroll(string);
+    const state = await sensor.store.load();
+    if (!state) throw new Error('no state');
+    await sensor.store.save({ ...state, consoleAddresses: [`127.0.0.1:${relay.port}`] });
+    await sensor.link(PRODUCTION_BACKOFF);
+    await sensor.waitForState('connected');
+    relay.freeze();
+    const frozenAt = performance.now();
+    for (;;) {
+      const presence = await consoleProcess.ask({ kind: 'presence', sensorId: result.sensorId }, 'presence');
+      if (presence.state === 'unreachable') return Math.round(performance.now() - frozenAt);
+      if (performance.now() - frozenAt > 120_000) return -1;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  } finally {
+    sensor.client?.stop();
+    await relay.close();
+    await sensor.stop();
+  }
+}
+
+const table = Object.entries(results).map(([metric, value]) => `  ${metric.padEnd(28)} ${value}`);
+console.log(`\nsensor link bench\n${table.join('\n')}`);
+const resultsDir = path.join(here, 'results');
+await mkdir(resultsDir, { recursive: true });
+const file = path.join(resultsDir, `link-bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+await writeFile(file, `${JSON.stringify({ at: new Date().toISOString(), ...results }, null, 2)}\n`);
+console.log(`\nwritten to ${path.relative(process.cwd(), file)}`);
+process.exit(0);
