@@ -47,3 +47,15 @@ export function waitForTcpPort(port: number, timeoutMs: number): Promise<void> {
     () => `port ${port} to accept connections`,
   );
 }
+
+/** True when something accepts TCP connections on 127.0.0.1:port (shutdown tests assert it no longer does). */
+export function portAcceptsConnections(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}

@@ -5,8 +5,8 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { portAcceptsConnections } from '../helpers/free-ports.js';
 import { request } from '../helpers/https-client.js';
 import { startTestConsole, makeTempDir, type TestConsole } from '../helpers/test-console.js';
 import { signInAsAdmin } from '../helpers/test-session.js';
@@ -24,17 +24,6 @@ function processAlive(pid: number): boolean {
   } catch {
     return false;
   }
-}
-
-function portOpen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }
 
 async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
@@ -128,7 +117,7 @@ describe('console lifecycle on the embedded database', () => {
 
     await consoleUnderTest.stop();
     assert.equal(processAlive(databasePid), false, 'the database child is gone');
-    assert.equal(await portOpen(httpsPort), false, 'the HTTPS port is closed');
+    assert.equal(await portAcceptsConnections(httpsPort), false, 'the HTTPS port is closed');
 
     consoleUnderTest = await startTestConsole({ dataDir });
     const kept = await consoleUnderTest.garrison.database().db.collection<{ _id: string; value: number }>('probe').findOne({ _id: 'kept' });

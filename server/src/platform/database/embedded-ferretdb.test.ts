@@ -4,7 +4,6 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -14,6 +13,7 @@ import { AppError } from '../errors.js';
 import { createLogger } from '../logger.js';
 import { EmbeddedFerretDb, type EmbeddedFerretDbOptions, type FerretDbDownEvent, type FerretDbUpEvent } from './embedded-ferretdb.js';
 import { ensureFerretDbBinary } from './ferretdb-binary.js';
+import { portAcceptsConnections } from '../../../../test/helpers/free-ports.js';
 
 const logger = createLogger({ level: 'silent' });
 const EVENT_TIMEOUT_MS = 30_000;
@@ -35,17 +35,6 @@ async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<b
     await sleep(50);
   }
   return condition();
-}
-
-function portAcceptsConnections(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }
 
 function nextEvent<K extends 'up' | 'down' | 'fatal'>(database: EmbeddedFerretDb, name: K) {
