@@ -167,7 +167,10 @@ describe('the settings push', () => {
     assert.equal(row.appliedRevision, null);
     assert.equal(row.lastResult?.revision, revision);
     assert.match(row.lastResult?.reason ?? '', /could not apply settings revision \d+: The reload command node exited with code 1: chronyd: invalid directive at line 3/);
-    const event = applyResults.find((result) => result.sensorId === sensorId && !result.ok);
+    // The drift record is written just before the event is published: wait for it.
+    const failedEvent = () => applyResults.find((result) => result.sensorId === sensorId && !result.ok);
+    await waitFor(() => failedEvent() !== undefined, 10_000, () => 'a failed settings.apply-result event');
+    const event = failedEvent();
     assert.ok(event, 'a failed settings.apply-result event');
     assert.equal(event.revision, revision);
     assert.match(event.reason ?? '', /exited with code 1/);

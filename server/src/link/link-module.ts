@@ -87,6 +87,11 @@ export function createLinkModule(context: ConsoleContext): ConsoleModule {
         live,
         onLinked: (sensorId) => settingsPush.linked(sensorId),
       });
+      // Sensors a previous console process left as linked (it crashed, or its stop
+      // could not write) start unreachable here: they become disconnected after the
+      // grace period unless they link again. Assumes one console instance, like the
+      // rest of presence (see presence-tracker.ts).
+      for (const sensorId of await context.services.get('fleet').linkedSensorIds()) presence.unreachable(sensorId, 'console-shutdown');
       presence.start();
       unsubscribe.push(
         context.events.on('sensor.revoked', (event) => close(event.sensorId, 'revoked', 'This sensor was revoked on the console.')),

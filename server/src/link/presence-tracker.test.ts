@@ -23,6 +23,7 @@ function recordingFleet(options: { failPresence?: () => boolean } = {}) {
     recordRenewedCertificate: unexpected,
     revoke: unexpected,
     revokedSerials: unexpected,
+    linkedSensorIds: unexpected,
   };
   return { fleet, presence, health };
 }

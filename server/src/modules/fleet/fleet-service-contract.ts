@@ -62,6 +62,12 @@ export interface FleetService {
   recordHealth(updates: HealthUpdate[]): Promise<void>;
   /** Revokes (and with `remove`, deletes) a sensor; publishes `sensor.revoked`. Returns its certificate serial. */
   revoke(sensorId: string, options: { byUser: string | null; remove: boolean }): Promise<{ serialNumber: string } | null>;
+  /**
+   * Ids of sensors recorded as linked (connected or unreachable). At start the
+   * link treats them as unreachable: a previous console process that crashed
+   * never wrote their link's end.
+   */
+  linkedSensorIds(): Promise<string[]>;
   /** Serials of revoked certificates for the CRL (revoked sensors and superseded certificates). */
   revokedSerials(): Promise<Array<{ serialNumber: string; revokedAt: Date }>>;
 }

@@ -251,6 +251,13 @@ export class Fleet implements FleetService {
     return { serialNumber };
   }
 
+  async linkedSensorIds(): Promise<string[]> {
+    const linked = await this.deps.sensors
+      .find({ state: { $in: ['connected', 'unreachable'] } }, { _id: 1 })
+      .lean<Array<Pick<SensorDocument, '_id'>>>();
+    return linked.map((sensor) => sensor._id);
+  }
+
   async revokedSerials(): Promise<Array<{ serialNumber: string; revokedAt: Date }>> {
     const revoked = await this.deps.revokedCertificates.find({}, { _id: 1, revokedAt: 1 }).sort({ revokedAt: 1 }).lean();
     return revoked.map((entry) => ({ serialNumber: entry._id, revokedAt: entry.revokedAt }));
