@@ -8,7 +8,7 @@
  * so every argument problem comes back as "address: must be an IP address"
  * followed by the usage line.
  */
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { Permission, Role } from '../http/permissions.js';
 import type { AuditActor } from '../modules/audit/audit-chain.js';
 
@@ -60,6 +60,17 @@ export interface CliCommand<Schema extends z.ZodType = z.ZodType> {
 /** Keeps each command's `run` typed against its own schema while the list holds them all. */
 export function defineCommand<Schema extends z.ZodType>(command: CliCommand<Schema>): CliCommand {
   return command as unknown as CliCommand;
+}
+
+const NO_ARGUMENTS = z.strictObject({});
+
+/** A command that takes no arguments (`system version`, `network list`): no usage, positionals, options. */
+export function defineCommandWithoutArguments(
+  command: Pick<CliCommand, 'words' | 'summary' | 'permission'> & {
+    run(args: z.output<typeof NO_ARGUMENTS>, invocation: CliInvocation): Promise<CommandResult>;
+  },
+): CliCommand {
+  return defineCommand({ ...command, usage: '', positionals: [], options: {}, schema: NO_ARGUMENTS });
 }
 
 export function lines(...output: string[]): CommandResult {

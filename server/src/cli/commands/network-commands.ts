@@ -7,8 +7,7 @@
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import os from 'node:os';
-import { z } from 'zod';
-import { defineCommand, lines, type CliCommand } from '../cli-command.js';
+import { defineCommandWithoutArguments, lines, type CliCommand } from '../cli-command.js';
 
 export interface NetworkCommandsDeps {
   publicHosts: string[];
@@ -17,7 +16,6 @@ export interface NetworkCommandsDeps {
   resolve?: (host: string) => Promise<string[]>;
 }
 
-const noArguments = z.strictObject({});
 
 async function resolveAll(host: string): Promise<string[]> {
   if (isIP(host) !== 0) return [host];
@@ -35,14 +33,10 @@ export function networkCommands(deps: NetworkCommandsDeps): CliCommand[] {
   const interfaces = deps.interfaces ?? (() => os.networkInterfaces());
   const resolve = deps.resolve ?? resolveAll;
   return [
-    defineCommand({
+    defineCommandWithoutArguments({
       words: ['network', 'list'],
       summary: "The console machine's network interfaces and addresses",
-      usage: '',
       permission: 'console:read',
-      positionals: [],
-      options: {},
-      schema: noArguments,
       async run() {
         const output: string[] = [];
         for (const [name, infos] of Object.entries(interfaces()).sort(([a], [b]) => a.localeCompare(b))) {
@@ -55,14 +49,10 @@ export function networkCommands(deps: NetworkCommandsDeps): CliCommand[] {
         return lines(...output);
       },
     }),
-    defineCommand({
+    defineCommandWithoutArguments({
       words: ['network', 'validate'],
       summary: "Checks that the console's public host names resolve to this machine",
-      usage: '',
       permission: 'console:read',
-      positionals: [],
-      options: {},
-      schema: noArguments,
       async run() {
         const local = localAddresses(interfaces());
         const listensEverywhere = deps.bindAddress === '0.0.0.0' || deps.bindAddress === '::';

@@ -12,7 +12,7 @@ import { scopeKey } from '../../modules/settings/settings-model.js';
 import { presentScope } from '../../modules/settings/settings-presenter.js';
 import type { ScopeRef, SettingsService } from '../../modules/settings/settings-service.js';
 import { AppError } from '../../platform/errors.js';
-import { actorOf, defineCommand, lines, type CliCommand, type CliInvocation } from '../cli-command.js';
+import { actorOf, defineCommand, defineCommandWithoutArguments, lines, type CliCommand, type CliInvocation } from '../cli-command.js';
 
 export interface NtpCommandsDeps {
   settings: () => SettingsService;
@@ -99,14 +99,10 @@ export function ntpCommands(deps: NtpCommandsDeps): CliCommand[] {
         return lines(await change(invocation, args.address, false));
       },
     }),
-    defineCommand({
+    defineCommandWithoutArguments({
       words: ['ntp', 'status'],
       summary: "The console's NTP servers (the global default every sensor inherits)",
-      usage: '',
       permission: 'settings:read',
-      positionals: [],
-      options: {},
-      schema: z.strictObject({}),
       async run() {
         const current = presentScope(await deps.settings().getScope(GLOBAL));
         const ntp = ntpOf(current.settings);

@@ -4,9 +4,8 @@
  * the CLI and the API never disagree; it exits 1 unless everything is up, so
  * a script can check it like the API's 503.
  */
-import { z } from 'zod';
 import type { ComponentRegistry, ComponentStatus } from '../../platform/components.js';
-import { defineCommand, lines, type CliCommand } from '../cli-command.js';
+import { defineCommandWithoutArguments, lines, type CliCommand } from '../cli-command.js';
 
 export interface SystemCommandsDeps {
   components: ComponentRegistry;
@@ -16,7 +15,6 @@ export interface SystemCommandsDeps {
   now?: () => Date;
 }
 
-const noArguments = z.strictObject({});
 
 /** 3723.5 s → "1:02:03", days first when there are any: "2 days, 1:02:03". */
 export function formatDuration(milliseconds: number): string {
@@ -47,14 +45,10 @@ function sanityLine(component: ComponentStatus, now: Date): string {
 export function systemCommands(deps: SystemCommandsDeps): CliCommand[] {
   const now = deps.now ?? (() => new Date());
   return [
-    defineCommand({
+    defineCommandWithoutArguments({
       words: ['system', 'sanity'],
       summary: "Every console component's state and uptime, then whether the system is up",
-      usage: '',
       permission: 'console:read',
-      positionals: [],
-      options: {},
-      schema: noArguments,
       async run() {
         const at = now();
         const components = deps.components.list();
@@ -66,14 +60,10 @@ export function systemCommands(deps: SystemCommandsDeps): CliCommand[] {
         return { output: [...output, '', summary], errors: [summary], exitCode: 1 };
       },
     }),
-    defineCommand({
+    defineCommandWithoutArguments({
       words: ['system', 'version'],
       summary: "The console's version and its SSH host key fingerprint",
-      usage: '',
       permission: 'console:read',
-      positionals: [],
-      options: {},
-      schema: noArguments,
       async run() {
         return lines(
           `Version: ${deps.version}`,
@@ -82,14 +72,10 @@ export function systemCommands(deps: SystemCommandsDeps): CliCommand[] {
         );
       },
     }),
-    defineCommand({
+    defineCommandWithoutArguments({
       words: ['date'],
       summary: "The console's current date and time (UTC)",
-      usage: '',
       permission: 'console:read',
-      positionals: [],
-      options: {},
-      schema: noArguments,
       async run() {
         return lines(formatUtcDate(now()));
       },
