@@ -59,7 +59,24 @@ export interface LinkListenerOptions {
   serverCertificate: ServerCertificate;
   /** Handles an enrolment body; returns the JSON to send or throws an AppError. */
   enroll(body: unknown, sourceAddress: string, port: number): Promise<unknown>;
+  /**
+   * The handler for a path other modules serve to linked sensors (backup
+   * upload and download), or undefined. Called only for a peer with a valid
+   * sensor certificate; `isCurrentLink` says whether that certificate is the
+   * one of the sensor's live link (see SensorRouteHandler).
+   */
+  sensorRoute(pathname: string): SensorRouteHandler | undefined;
+  isCurrentLink(sensorId: string, serialNumber: string): boolean;
 }
+
+/**
+ * Serves one HTTP request from a sensor on the link port. The listener has
+ * already checked that the peer's certificate chains to the console CA and
+ * that it is the certificate of the sensor's live `/link` socket (so a
+ * revoked, deleted or superseded sensor, or one that is not linked, never
+ * reaches a handler). The handler owns the response.
+ */
+export type SensorRouteHandler = (req: IncomingMessage, res: ServerResponse, sensor: { sensorId: string; serialNumber: string }) => void;
 
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
@@ -129,8 +146,13 @@ export async function openLinkListener(options: LinkListenerOptions): Promise<Li
       // socket.io handles its own path (it is attached below); anything else needs a sensor certificate.
       if (url.pathname.startsWith(`${LINK_SOCKET_PATH}/`)) return;
       const identity = peerIdentity(req.socket as TLSSocket);
-      const refusal = identity.ok ? { code: 'not_found', message: `Nothing is served at ${url.pathname} on the link port.` } : { code: 'forbidden', message: identity.refusal.message };
-      sendJson(res, identity.ok ? 404 : 403, { error: refusal }, { connection: 'close' });
+      if (!identity.ok) return sendJson(res, 403, { error: { code: 'forbidden', message: identity.refusal.message } }, { connection: 'close' });
+      const handler = options.sensorRoute(url.pathname);
+      if (!handler) return sendJson(res, 404, { error: { code: 'not_found', message: `Nothing is served at ${url.pathname} on the link port.` } }, { connection: 'close' });
+      if (!options.isCurrentLink(identity.sensorId, identity.serialNumber)) {
+        return sendJson(res, 403, { error: { code: 'forbidden', message: 'Only a linked sensor may use this path, with the certificate of its live link.' } }, { connection: 'close' });
+      }
+      handler(req, res, { sensorId: identity.sensorId, serialNumber: identity.serialNumber });
     },
   );
   server.keepAliveTimeout = 5000;

@@ -15,7 +15,7 @@
  */
 import { loadOrIssueServerCertificate } from '../modules/pki/server-certificate.js';
 import type { ConsoleContext, ConsoleModule } from '../platform/console-module.js';
-import { openLinkListener, type LinkListener } from './link-listener.js';
+import { openLinkListener, type LinkListener, type SensorRouteHandler } from './link-listener.js';
 import { setUpLinkNamespace, type LinkSocket } from './link-namespace.js';
 import { linkSettingsFrom } from './link-settings.js';
 import { PresenceTracker } from './presence-tracker.js';
@@ -28,6 +28,13 @@ export interface SensorLinkService {
   isLive(sensorId: string): boolean;
   /** TCP connections closed unanswered because too many TLS handshakes were in progress (since start). */
   droppedForCapacity(): number;
+  /** The live `/link` socket of a sensor linked to this instance, to send it a request (e.g. `backup:produce`). */
+  socketOf(sensorId: string): LinkSocket | undefined;
+  /**
+   * Serves `pathPrefix` (e.g. '/backup/v1/') on the link port to linked
+   * sensors over mutual TLS; see SensorRouteHandler. Register before start.
+   */
+  registerSensorRoute(pathPrefix: string, handler: SensorRouteHandler): void;
 }
 
 declare module '../platform/console-module.js' {
@@ -43,6 +50,7 @@ export function createLinkModule(context: ConsoleContext): ConsoleModule {
   const presence = new PresenceTracker({ fleet: () => context.services.get('fleet'), logger, graceMs: settings.graceMs });
   const settingsPush = new SettingsPusher({ context, live });
   let listener: LinkListener | null = null;
+  const sensorRoutes = new Map<string, SensorRouteHandler>();
   const unsubscribe: Array<() => void> = [];
 
   context.services.provide('sensorLink', {
@@ -53,6 +61,12 @@ export function createLinkModule(context: ConsoleContext): ConsoleModule {
     liveCount: () => live.size,
     isLive: (sensorId) => live.has(sensorId),
     droppedForCapacity: () => listener?.droppedForCapacity() ?? 0,
+    socketOf: (sensorId) => live.get(sensorId),
+    registerSensorRoute(pathPrefix, handler) {
+      if (!pathPrefix.startsWith('/') || !pathPrefix.endsWith('/')) throw new Error(`A sensor route prefix must start and end with "/": ${pathPrefix}`);
+      if (sensorRoutes.has(pathPrefix)) throw new Error(`The sensor route ${pathPrefix} is registered twice`);
+      sensorRoutes.set(pathPrefix, handler);
+    },
   });
 
   function close(sensorId: string, code: 'revoked' | 'replaced', message: string): void {
@@ -79,6 +93,8 @@ export function createLinkModule(context: ConsoleContext): ConsoleModule {
         settings,
         serverCertificate,
         enroll: (body, sourceAddress, port) => enrollment.enroll(body, sourceAddress, port),
+        sensorRoute: (pathname) => [...sensorRoutes].find(([prefix]) => pathname.startsWith(prefix))?.[1],
+        isCurrentLink: (sensorId, serialNumber) => live.get(sensorId)?.data.serialNumber === serialNumber,
       });
       setUpLinkNamespace(listener.namespace, {
         context,
