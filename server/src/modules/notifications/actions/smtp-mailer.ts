@@ -9,6 +9,7 @@
  */
 import nodemailer, { type Transporter } from 'nodemailer';
 import { TLS_POLICY } from '../../../platform/tls-policy.js';
+import { outboundTlsOptions } from '../../pki/outbound-tls.js';
 import { errorReason, type SendResult } from './action-contract.js';
 import type { SmtpSettings } from './smtp-settings.js';
 
@@ -51,7 +52,7 @@ export class SmtpMailer {
         ...(settings.username ? { auth: { user: settings.username, pass: settings.password ?? '' } } : {}),
         tls: {
           ...TLS_POLICY,
-          ...(settings.trustedCaPem ? { ca: settings.trustedCaPem } : {}),
+          ...outboundTlsOptions(settings.trustedCaPem),
           servername: settings.host,
         },
       });

@@ -13,6 +13,7 @@ import { createHmac } from 'node:crypto';
 import https from 'node:https';
 import { z } from 'zod';
 import { TLS_POLICY } from '../../../platform/tls-policy.js';
+import { outboundTlsOptions } from '../../pki/outbound-tls.js';
 import type { ActionType, OutgoingNotification, SendResult } from './action-contract.js';
 import { errorReason } from './action-contract.js';
 import { pemField, timeoutField } from './config-fields.js';
@@ -45,7 +46,7 @@ function post(config: WebhookConfig, body: string, headers: Record<string, strin
       {
         method: 'POST',
         ...TLS_POLICY,
-        ...(config.trustedCaPem ? { ca: config.trustedCaPem } : {}),
+        ...outboundTlsOptions(config.trustedCaPem),
         headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), ...headers },
         timeout: config.timeoutMs,
       },
