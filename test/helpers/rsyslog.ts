@@ -7,7 +7,7 @@
  * SIEM down and bring it back.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFile, writeFile, mkdir } from 'node:fs/promises';
+import { open, readFile, writeFile, mkdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { freeTcpPort, freeUdpPort, waitFor, waitForTcpPort } from './free-ports.js';
@@ -27,6 +27,8 @@ export interface Rsyslog {
   outputFile: string;
   /** Every message received so far (raw bytes as rsyslog saw them, one per line). */
   lines(): Promise<string[]>;
+  /** How many messages arrived so far, reading only what is new since the last call (for benchmarks). */
+  count(): Promise<number>;
   waitForLines(count: number, timeoutMs?: number): Promise<string[]>;
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -92,6 +94,25 @@ export async function startRsyslog(directory: string, tls: RsyslogTls): Promise<
     return text.split('\n').filter((line) => line.length > 0);
   }
 
+  let counted = 0;
+  let countedBytes = 0;
+  async function count(): Promise<number> {
+    if (!existsSync(outputFile)) return counted;
+    const file = await open(outputFile, 'r');
+    try {
+      const buffer = Buffer.alloc(1 << 20);
+      for (;;) {
+        const { bytesRead } = await file.read(buffer, 0, buffer.length, countedBytes);
+        if (bytesRead === 0) break;
+        countedBytes += bytesRead;
+        for (let index = 0; index < bytesRead; index += 1) if (buffer[index] === 0x0a) counted += 1;
+      }
+    } finally {
+      await file.close();
+    }
+    return counted;
+  }
+
   await start();
   return {
     udpPort,
@@ -99,6 +120,7 @@ export async function startRsyslog(directory: string, tls: RsyslogTls): Promise<
     tlsPort,
     outputFile,
     lines,
+    count,
     async waitForLines(count, timeoutMs = 15_000) {
       let current: string[] = [];
       await waitFor(async () => {

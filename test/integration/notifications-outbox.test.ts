@@ -172,3 +172,42 @@ test('two console instances share the outbox: partitions split, every event sent
     await second.stop();
   }
 });
+
+test('a burst of 3,000 events goes out in outbox pages: each arrives once, each delivery is recorded, and old records are pruned', async () => {
+  const ruleId = await createRule('burst', ['backup.storage-low']);
+  const events = await Promise.all(
+    Array.from({ length: 3000 }, (_, index) => harness.service.raise({ type: 'backup.storage-low', title: `storage low ${index}`, fields: { freePercent: index % 100 } })),
+  );
+  const ids = events.map((event) => event._id);
+  const arrivals = async () => {
+    const counts = new Map(ids.map((id) => [id, 0]));
+    for (const line of await rsyslog.lines()) {
+      const id = / - \{"id":"([^"]+)"/.exec(line)?.[1];
+      if (id !== undefined && counts.has(id)) counts.set(id, (counts.get(id) ?? 0) + 1);
+    }
+    return counts;
+  };
+  let counts = new Map<string, number>();
+  await waitFor(async () => {
+    counts = await arrivals();
+    return [...counts.values()].every((count) => count > 0);
+  }, 60_000, () => `${[...counts.values()].filter((count) => count > 0).length} of ${ids.length} events at rsyslog`);
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  counts = await arrivals();
+  assert.deepEqual([...counts.values()].filter((count) => count !== 1), [], 'each event arrived exactly once');
+  let delivered: DeliveryView[] = [];
+  await waitFor(async () => {
+    delivered = (await harness.service.deliveries.list({ ruleId, status: 'delivered', limit: 5000 })).map((delivery) => ({ ...delivery, id: delivery._id }));
+    return delivered.length === ids.length;
+  }, 30_000, () => `${delivered.length} of ${ids.length} recorded delivered`);
+  assert.deepEqual(new Set(delivered.map((delivery) => delivery.eventId)), new Set(ids));
+  assert.ok(delivered.every((delivery) => delivery.attempts === 1), 'each delivered on its first attempt');
+  const one = await harness.api<DeliveryView>('GET', `/deliveries?eventId=${ids[1234]}`);
+  assert.equal((one.body as unknown as { deliveries: DeliveryView[] }).deliveries[0]?.status, 'delivered');
+
+  // Retention: delivered records older than the cut-off go, with the pages that held them.
+  await harness.service.deliveries.pruneDelivered(new Date(Date.now() + 60_000));
+  assert.equal((await harness.service.deliveries.list({ ruleId, limit: 5000 })).length, 0);
+  const pages = await harness.database.db.collection<{ items: Array<{ ruleId: string }> }>('notificationOutboxPages').countDocuments({ 'items.ruleId': ruleId });
+  assert.equal(pages, 0, 'no outbox page of the rule is left');
+});

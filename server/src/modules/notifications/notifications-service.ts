@@ -14,7 +14,7 @@ import { SmtpMailer } from './actions/smtp-mailer.js';
 import { SETTINGS_COLLECTION, SmtpSettingsStore } from './actions/smtp-settings.js';
 import { EVENTS_COLLECTION, EventStore, type NotificationEvent } from './events/event-store.js';
 import { Notifier, type RaiseEventInput } from './events/notifier.js';
-import { DELIVERY_LOG_COLLECTION, DeliveryStore, OUTBOX_COLLECTION, type DeliveryDocument } from './outbox/delivery-store.js';
+import { DELIVERY_LOG_COLLECTION, DeliveryStore, OUTBOX_COLLECTION, OUTBOX_PAGES_COLLECTION, type DeliveryDocument } from './outbox/delivery-store.js';
 import { OutboxWorker, type OutboxTiming } from './outbox/outbox-worker.js';
 import { LEASES_COLLECTION, PartitionLeases, WORKERS_COLLECTION } from './outbox/partition-leases.js';
 import { TargetHealth, TARGETS_COLLECTION } from './outbox/target-health.js';
@@ -55,7 +55,7 @@ export class NotificationsService {
     this.actions = options.actions;
     this.events = new EventStore(db.collection(EVENTS_COLLECTION));
     this.rules = new RuleStore(db.collection(RULES_COLLECTION), options.actions, options.secretBox);
-    this.deliveries = new DeliveryStore(db.collection(OUTBOX_COLLECTION), db.collection(DELIVERY_LOG_COLLECTION));
+    this.deliveries = new DeliveryStore(db.collection(OUTBOX_COLLECTION), db.collection(OUTBOX_PAGES_COLLECTION), db.collection(DELIVERY_LOG_COLLECTION));
     this.smtp = new SmtpSettingsStore(db.collection(SETTINGS_COLLECTION), options.secretBox);
     this.environment = { logger: options.logger, smtpSettings: () => this.smtp.get() };
     this.notifier = new Notifier({
@@ -64,7 +64,7 @@ export class NotificationsService {
       rules: this.rules,
       deadlineMs: options.timing.deadlineMs,
       logger: options.logger,
-      onPlanned: (deliveries) => this.worker.offer(deliveries),
+      onPlanned: (pages) => this.worker.offer(pages),
     });
     this.worker = new OutboxWorker({
       deliveries: this.deliveries,

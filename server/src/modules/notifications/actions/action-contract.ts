@@ -42,6 +42,12 @@ export interface ActionType<Schema extends z.ZodType = z.ZodType> {
   /** Where messages go, in words, without secrets: 'syslog TCP 10.0.0.5:514 (CEF)'. */
   describeTarget(config: z.output<Schema>): string;
   send(notification: OutgoingNotification, config: z.output<Schema>, environment: ActionEnvironment): Promise<SendResult>;
+  /**
+   * Optional: sends several messages to one target at once (syslog: one write on
+   * one kept-open connection). One result per message, in order. The outbox uses
+   * it when present and falls back to `send` per message otherwise.
+   */
+  sendMany?(notifications: OutgoingNotification[], config: z.output<Schema>, environment: ActionEnvironment): Promise<SendResult[]>;
   /** Closes pooled connections at shutdown. */
   close?(): Promise<void>;
 }

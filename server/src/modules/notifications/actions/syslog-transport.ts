@@ -3,13 +3,15 @@
  * transports use octet-counting framing (`<length> <message>`, RFC 6587 § 3.4.1,
  * mandatory for RFC 5425) so a message may contain any byte. One connection per
  * target is kept open and reused: a fresh handshake per message would cap
- * throughput at a few hundred messages per second. A connection that fails is
- * dropped; the next send opens a new one. Nothing here retries.
+ * throughput at a few hundred messages per second; a batch of messages goes out
+ * as one write of their frames. A connection that fails is dropped; the next
+ * send opens a new one. Nothing here retries.
  */
 import dgram from 'node:dgram';
 import net from 'node:net';
 import tls from 'node:tls';
 import { TLS_POLICY } from '../../../platform/tls-policy.js';
+import { outboundTlsOptions } from '../../pki/outbound-tls.js';
 
 export type SyslogTransport = 'udp' | 'tcp' | 'tls';
 
@@ -43,7 +45,7 @@ class StreamConnection {
               host: endpoint.host,
               port: endpoint.port,
               servername: endpoint.tls?.servername ?? (net.isIP(endpoint.host) ? undefined : endpoint.host),
-              ...(endpoint.tls?.ca ? { ca: endpoint.tls.ca } : {}),
+              ...outboundTlsOptions(endpoint.tls?.ca),
               ...(endpoint.tls?.cert ? { cert: endpoint.tls.cert } : {}),
               ...(endpoint.tls?.key ? { key: endpoint.tls.key } : {}),
               ...(endpoint.tls?.passphrase ? { passphrase: endpoint.tls.passphrase } : {}),
@@ -76,9 +78,10 @@ class StreamConnection {
     socket.destroy();
   }
 
-  async write(message: string): Promise<void> {
+  /** Writes the messages' frames in one write; resolves once the kernel has taken them all. */
+  async write(messages: string[]): Promise<void> {
     const socket = this.socket && !this.socket.destroyed ? this.socket : await this.open();
-    const frame = octetCountingFrame(message);
+    const frame = messages.length === 1 ? octetCountingFrame(messages[0] as string) : Buffer.concat(messages.map(octetCountingFrame));
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.drop(socket);
@@ -101,18 +104,23 @@ class StreamConnection {
   }
 }
 
-function sendDatagram(endpoint: SyslogEndpoint, message: string): Promise<void> {
+/** One datagram per message, from one socket; rejects on the first error. */
+function sendDatagrams(endpoint: SyslogEndpoint, messages: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
     const socket = dgram.createSocket(net.isIPv6(endpoint.host) ? 'udp6' : 'udp4');
-    socket.once('error', (error) => {
-      socket.close();
-      reject(error);
-    });
-    socket.send(Buffer.from(message, 'utf8'), endpoint.port, endpoint.host, (error) => {
-      socket.close();
-      if (error) reject(error);
-      else resolve();
-    });
+    let left = messages.length;
+    let settled = false;
+    const finish = (error?: Error | null) => {
+      if (settled) return;
+      if (error || --left === 0) {
+        settled = true;
+        socket.close();
+        if (error) reject(error);
+        else resolve();
+      }
+    };
+    socket.once('error', (error) => finish(error));
+    for (const message of messages) socket.send(Buffer.from(message, 'utf8'), endpoint.port, endpoint.host, (error) => finish(error));
   });
 }
 
@@ -120,15 +128,21 @@ function sendDatagram(endpoint: SyslogEndpoint, message: string): Promise<void> 
 export class SyslogConnections {
   private readonly connections = new Map<string, StreamConnection>();
 
-  async send(endpoint: SyslogEndpoint, message: string): Promise<void> {
-    if (endpoint.transport === 'udp') return sendDatagram(endpoint, message);
+  send(endpoint: SyslogEndpoint, message: string): Promise<void> {
+    return this.sendMany(endpoint, [message]);
+  }
+
+  /** Sends the messages in order: datagrams, or one write on the target's open stream connection. */
+  async sendMany(endpoint: SyslogEndpoint, messages: string[]): Promise<void> {
+    if (messages.length === 0) return;
+    if (endpoint.transport === 'udp') return sendDatagrams(endpoint, messages);
     const key = JSON.stringify(endpoint);
     let connection = this.connections.get(key);
     if (!connection) {
       connection = new StreamConnection(endpoint);
       this.connections.set(key, connection);
     }
-    await connection.write(message);
+    await connection.write(messages);
   }
 
   closeAll(): void {

@@ -3,7 +3,7 @@
  * Formats are in syslog-format.ts, sockets in syslog-transport.ts.
  */
 import { z } from 'zod';
-import type { ActionType } from './action-contract.js';
+import type { ActionType, OutgoingNotification, SendResult } from './action-contract.js';
 import { errorReason } from './action-contract.js';
 import { hostField, pemField, portField, timeoutField } from './config-fields.js';
 import { formatSyslog, SYSLOG_FORMATS } from './syslog-format.js';
@@ -63,6 +63,20 @@ function endpointOf(config: SyslogConfig): SyslogEndpoint {
 
 export function createSyslogAction(): ActionType<typeof syslogConfig> {
   const connections = new SyslogConnections();
+  /** Every message in one go; a failed write fails them all (which of them the receiver got is unknown). */
+  async function sendAll(notifications: OutgoingNotification[], config: SyslogConfig): Promise<SendResult[]> {
+    const messages = notifications.map((notification) => formatSyslog(config.format, notification, { facility: config.facility, appName: config.appName }));
+    try {
+      await connections.sendMany(endpointOf(config), messages);
+      return messages.map(() => ({ ok: true }));
+    } catch (error) {
+      // A client key that cannot be read will not fix itself; a refused connection
+      // or a receiver certificate problem may be fixed on the other side.
+      const reason = errorReason(error);
+      const permanent = /bad decrypt|no start line|key values mismatch/i.test(reason);
+      return messages.map(() => ({ ok: false, retryable: !permanent, reason: `${config.host}:${config.port}: ${reason}` }));
+    }
+  }
   return {
     type: 'syslog',
     label: 'Syslog (RFC 5424, CEF, LEEF, JSON)',
@@ -70,18 +84,10 @@ export function createSyslogAction(): ActionType<typeof syslogConfig> {
     secretFields: ['clientKeyPem', 'clientKeyPassphrase'],
     describeTarget: (config) => `syslog ${config.transport.toUpperCase()} ${config.host}:${config.port} (${config.format})`,
     async send(notification, config) {
-      const message = formatSyslog(config.format, notification, { facility: config.facility, appName: config.appName });
-      try {
-        await connections.send(endpointOf(config), message);
-        return { ok: true };
-      } catch (error) {
-        // A client key that cannot be read will not fix itself; a refused connection
-        // or a receiver certificate problem may be fixed on the other side.
-        const reason = errorReason(error);
-        const permanent = /bad decrypt|no start line|key values mismatch/i.test(reason);
-        return { ok: false, retryable: !permanent, reason: `${config.host}:${config.port}: ${reason}` };
-      }
+      const [result] = await sendAll([notification], config);
+      return result ?? { ok: false, retryable: true, reason: 'nothing was sent' };
     },
+    sendMany: (notifications, config) => sendAll(notifications, config),
     async close() {
       connections.closeAll();
     },

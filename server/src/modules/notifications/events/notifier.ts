@@ -7,15 +7,15 @@
  * loses no message; the event list just misses that one event. The other order
  * could leave a stored event that is never forwarded.
  *
- * Events raised close together are written in one batch (one insertMany per
- * collection), which is what lets bursts of thousands per second through a
- * MongoDB-compatible database that costs a round trip per write.
+ * Events raised close together are written in one batch: their deliveries as
+ * one outbox page (see delivery-store.ts), the events with one insertMany. That
+ * is what lets bursts of thousands per second through a MongoDB-compatible
+ * database that costs a round trip per command and, embedded, time per document.
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../../../platform/logger.js';
-import type { DeliveryDocument, DeliveryStore } from '../outbox/delivery-store.js';
-import { deliveryId } from '../outbox/delivery-store.js';
-import { partitionOf } from '../outbox/partition-leases.js';
+import type { DeliveryPage, DeliveryRecord, DeliveryStore } from '../outbox/delivery-store.js';
+import { deliveryId, pendingPages } from '../outbox/delivery-store.js';
 import type { RuleStore } from '../rules/rule-store.js';
 import { ruleMatches } from '../rules/rule-store.js';
 import { EVENT_CATALOGUE, type EventFields, type EventType, type Severity } from './event-catalogue.js';
@@ -45,8 +45,8 @@ export interface NotifierOptions {
   rules: RuleStore;
   deadlineMs: number;
   logger: Logger;
-  /** Called with deliveries once they are in the outbox, to hand them to the worker. */
-  onPlanned(deliveries: DeliveryDocument[]): void;
+  /** Called with outbox pages once they are written, to hand them to the worker. */
+  onPlanned(pages: DeliveryPage[]): void;
 }
 
 export class Notifier {
@@ -87,10 +87,10 @@ export class Notifier {
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0, 1000);
       try {
-        const deliveries = await this.plan(batch.map((pending) => pending.event));
-        await this.options.deliveries.insertMany(deliveries);
+        const pages = pendingPages(await this.plan(batch.map((pending) => pending.event)));
+        await this.options.deliveries.insertPages(pages);
         await this.options.events.insertMany(batch.map((pending) => pending.event));
-        if (deliveries.length > 0) this.options.onPlanned(deliveries);
+        if (pages.length > 0) this.options.onPlanned(pages);
         for (const pending of batch) pending.resolve(pending.event);
       } catch (error) {
         this.options.logger.error({ err: error, events: batch.length }, 'notifications could not be stored');
@@ -100,12 +100,12 @@ export class Notifier {
     this.flushing = null;
   }
 
-  private async plan(events: NotificationEvent[]): Promise<DeliveryDocument[]> {
+  private async plan(events: NotificationEvent[]): Promise<DeliveryRecord[]> {
     const forwarded = events.filter((event) => event.suppressed === null);
     if (forwarded.length === 0) return [];
     const rules = await this.options.rules.enabledRules();
     const now = new Date();
-    const deliveries: DeliveryDocument[] = [];
+    const deliveries: DeliveryRecord[] = [];
     for (const event of forwarded) {
       const view = presentEvent(event);
       for (const rule of rules) {
@@ -124,8 +124,6 @@ export class Notifier {
             actionType: action.type,
             target,
             event: view,
-            partition: partitionOf(event._id),
-            status: 'pending',
             attempts: 0,
             nextAttemptAt: now,
             deadline: new Date(now.getTime() + this.options.deadlineMs),

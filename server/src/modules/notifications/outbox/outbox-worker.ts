@@ -1,14 +1,17 @@
 /**
- * The outbox worker: claims due deliveries in batches, sends each through its
- * action, and records every outcome. It owns retries (backoff until the
- * delivery's deadline, then dead with the last reason); actions never retry.
+ * The outbox worker: takes due outbox pages (see delivery-store.ts) a batch at
+ * a time, sends their deliveries through their actions — all the messages for
+ * one target together when the action can (`sendMany`: syslog writes them on
+ * its one open connection) — and records every outcome with a few writes per
+ * batch. It owns retries (backoff until the delivery's deadline, then dead with
+ * the last reason); actions never retry.
  *
- * Deliveries this instance has just written are also handed to it in memory
+ * Pages this instance has just written are also handed to it in memory
  * (`offer`), so fresh events go out at once without reading the outbox back:
  * on FerretDB a query on the outbox reads every row, which under a backlog costs
- * more than sending. The in-memory queue is only a shortcut to records already
- * in the database; losing it (a crash) loses nothing. The outbox itself is read
- * every `pollIntervalMs` (retries that came due, deliveries left by a stopped
+ * more than sending. The in-memory queue is only a shortcut to pages already in
+ * the database; losing it (a crash) loses nothing. The outbox itself is read
+ * every `pollIntervalMs` (retries that came due, pages left by a stopped
  * instance, partitions taken over). Timing is configurable so tests never wait
  * for real backoff.
  */
@@ -17,14 +20,15 @@ import type { ActionEnvironment, OutgoingNotification, SendResult } from '../act
 import { errorReason } from '../actions/action-contract.js';
 import type { RuleDocument, RuleStore } from '../rules/rule-store.js';
 import { retryDelayMs } from './backoff.js';
-import type { DeliveryDocument, DeliveryOutcome, DeliveryStore } from './delivery-store.js';
+import type { DeliveryDocument, DeliveryOutcome, DeliveryPage, DeliveryRecord, DeliveryStore } from './delivery-store.js';
 import type { PartitionLeases } from './partition-leases.js';
 import type { FailingTarget, TargetAttempts, TargetHealth } from './target-health.js';
 
 export interface OutboxTiming {
   pollIntervalMs: number;
+  /** Deliveries taken per cycle (whole pages: at least one page). */
   batchSize: number;
-  /** Sends in flight at once within a batch. */
+  /** Sends in flight at once per target, for actions that send one message at a time. */
   concurrency: number;
   /** How long a partition lease lasts without renewal; a crashed instance's partitions wait this long. */
   leaseMs: number;
@@ -36,14 +40,18 @@ export interface OutboxTiming {
   sendTimeoutMs: number;
 }
 
-/** Deliveries kept in memory for sending; beyond this they wait for the next outbox read. */
-const LOCAL_QUEUE_LIMIT = 20_000;
+/** Pages kept in memory for sending; beyond this they wait for the next outbox read. */
+const LOCAL_QUEUE_LIMIT = 200;
+/** Outbox pages read per outbox read. */
+const PAGES_PER_READ = 50;
+/** Page ids remembered as read from the outbox (see `readFirst`). */
+const READ_FIRST_LIMIT = 5_000;
 /** While fresh deliveries are queued in memory, the outbox is read this many times less often. */
 const BUSY_READ_FACTOR = 10;
 
 export const DEFAULT_OUTBOX_TIMING: OutboxTiming = {
   pollIntervalMs: 1_000,
-  batchSize: 200,
+  batchSize: 2_000,
   concurrency: 32,
   leaseMs: 30_000,
   backoffBaseMs: 10_000,
@@ -66,12 +74,21 @@ export interface OutboxWorkerOptions {
   onTargetFailing(target: FailingTarget): Promise<void>;
 }
 
-function withTimeout(promise: Promise<SendResult>, ms: number): Promise<SendResult> {
+function withTimeout(promise: Promise<SendResult[]>, count: number, ms: number): Promise<SendResult[]> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<SendResult>((resolve) => {
-    timer = setTimeout(() => resolve({ ok: false, retryable: true, reason: `no answer within ${ms} ms` }), ms);
+  const timeout = new Promise<SendResult[]>((resolve) => {
+    timer = setTimeout(() => resolve(Array.from({ length: count }, () => ({ ok: false, retryable: true, reason: `no answer within ${ms} ms` }))), ms);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Messages handed to one `sendMany` call. */
+const SEND_MANY_CHUNK = 500;
+
+interface TargetGroup {
+  rule: RuleDocument | undefined;
+  actionId: string;
+  deliveries: DeliveryDocument[];
 }
 
 export class OutboxWorker {
@@ -79,13 +96,13 @@ export class OutboxWorker {
   private loop: Promise<void> | null = null;
   private wake: (() => void) | null = null;
   private nudged = false;
-  private local: DeliveryDocument[] = [];
+  private local: DeliveryPage[] = [];
   private readonly localIds = new Set<string>();
   private lastReadAt = 0;
   /**
-   * First attempts this worker read from the outbox lately. The notifier hands a
-   * delivery over only after writing it, so an outbox read can see it first;
-   * the late hand-over must then be ignored or it would be sent twice.
+   * Pages this worker read from the outbox lately. The notifier hands a page over
+   * only after writing it, so an outbox read can see it first; the late hand-over
+   * must then be ignored or its deliveries would be sent twice.
    */
   private readonly readFirst = new Set<string>();
 
@@ -109,21 +126,22 @@ export class OutboxWorker {
     await this.options.leases.release();
   }
 
-  /** Deliveries just written to the outbox by this instance: send them without reading them back. */
-  offer(deliveries: DeliveryDocument[]): void {
+  /** Pages just written to the outbox by this instance: send them without reading them back. */
+  offer(pages: DeliveryPage[]): void {
     if (!this.running) return;
-    for (const delivery of deliveries) {
-      if (this.local.length >= LOCAL_QUEUE_LIMIT) break;
-      if (this.localIds.has(delivery._id) || this.readFirst.has(delivery._id)) continue;
-      this.local.push(delivery);
-      this.localIds.add(delivery._id);
-    }
+    for (const page of pages) this.enqueue(page);
     this.nudge();
   }
 
   nudge(): void {
     this.nudged = true;
     this.wake?.();
+  }
+
+  private enqueue(page: DeliveryPage): void {
+    if (this.local.length >= LOCAL_QUEUE_LIMIT || this.localIds.has(page._id) || this.readFirst.has(page._id)) return;
+    this.local.push(page);
+    this.localIds.add(page._id);
   }
 
   private async run(): Promise<void> {
@@ -137,7 +155,7 @@ export class OutboxWorker {
         this.options.logger.error({ err: error }, 'outbox batch failed; retrying after the poll interval');
       }
       if (!this.running) break;
-      if (!failed && (handled >= this.options.timing.batchSize || this.local.length > 0)) continue;
+      if (!failed && (handled > 0 || this.local.length > 0)) continue;
       if (this.nudged && !failed) {
         this.nudged = false;
         continue;
@@ -154,22 +172,30 @@ export class OutboxWorker {
     }
   }
 
-  /** The next batch: due outbox records when a read is due (or nothing is in memory), topped up from memory. */
-  private async nextBatch(): Promise<DeliveryDocument[]> {
+  /** The next pages: due outbox pages when a read is due (or nothing is in memory), then from memory up to the batch size. */
+  private async nextBatch(): Promise<DeliveryPage[]> {
     const { timing } = this.options;
     const partitions = new Set(await this.options.leases.partitions());
-    let batch: DeliveryDocument[] = [];
     const readEvery = this.local.length === 0 ? timing.pollIntervalMs : timing.pollIntervalMs * BUSY_READ_FACTOR;
     if (this.local.length === 0 || Date.now() - this.lastReadAt >= readEvery) {
       this.lastReadAt = Date.now();
-      const due = await this.options.deliveries.due([...partitions], timing.batchSize);
-      batch = due.filter((delivery) => !this.localIds.has(delivery._id));
-      for (const delivery of batch) if (delivery.attempts === 0) this.rememberRead(delivery._id);
+      const due = await this.options.deliveries.due([...partitions], PAGES_PER_READ, (pageId) => this.localIds.has(pageId));
+      for (const page of due) {
+        if (this.localIds.has(page._id)) continue;
+        this.rememberRead(page._id);
+        this.local.push(page);
+        this.localIds.add(page._id);
+      }
     }
-    for (const delivery of this.local.splice(0, Math.max(0, timing.batchSize - batch.length))) {
-      this.localIds.delete(delivery._id);
+    const batch: DeliveryPage[] = [];
+    let deliveries = 0;
+    while (this.local.length > 0 && (batch.length === 0 || deliveries + (this.local[0]?.items.length ?? 0) <= timing.batchSize)) {
+      const page = this.local.shift() as DeliveryPage;
+      this.localIds.delete(page._id);
       // A partition handed to another instance meanwhile is that instance's to send.
-      if (partitions.has(delivery.partition)) batch.push(delivery);
+      if (!partitions.has(page.partition) || !Array.isArray(page.items)) continue;
+      batch.push(page);
+      deliveries += page.items.length;
     }
     return batch;
   }
@@ -177,53 +203,91 @@ export class OutboxWorker {
   private rememberRead(id: string): void {
     this.readFirst.add(id);
     // Sets iterate in insertion order: drop the oldest once the hand-over window is long past.
-    if (this.readFirst.size > LOCAL_QUEUE_LIMIT) {
+    if (this.readFirst.size > READ_FIRST_LIMIT) {
       const oldest = this.readFirst.values().next().value;
       if (oldest !== undefined) this.readFirst.delete(oldest);
     }
   }
 
-  /** One read → send → record cycle over this worker's partitions; returns how many deliveries it handled. */
+  /** One take → send → record cycle over this worker's partitions; returns how many deliveries it handled. */
   async processBatch(): Promise<number> {
-    const { deliveries, timing } = this.options;
-    const claimed = await this.nextBatch();
-    if (claimed.length === 0) return 0;
-    const ruleIds = [...new Set(claimed.map((delivery) => delivery.ruleId))];
-    const rules = new Map((await this.options.rules.findByIds(ruleIds)).map((rule) => [rule._id, rule]));
-
-    const results: Array<{ delivery: DeliveryDocument; outcome: DeliveryOutcome; result: SendResult }> = [];
-    let next = 0;
-    const lane = async () => {
-      while (next < claimed.length) {
-        const delivery = claimed[next++] as DeliveryDocument;
-        const result = await this.send(delivery, rules.get(delivery.ruleId));
-        results.push({ delivery, outcome: this.outcomeOf(delivery, result), result });
+    const pages = await this.nextBatch();
+    if (pages.length === 0) return 0;
+    const now = Date.now();
+    const due: DeliveryDocument[] = [];
+    const waiting: DeliveryRecord[] = [];
+    for (const page of pages) {
+      for (const item of page.items) {
+        // A retry page holds deliveries due at different times; those not due yet keep waiting.
+        if (item.nextAttemptAt.getTime() <= now) due.push({ ...item, status: 'pending' });
+        else waiting.push(item);
       }
-    };
-    await Promise.all(Array.from({ length: Math.min(timing.concurrency, claimed.length) }, lane));
-    await deliveries.complete(results);
+    }
+    const ruleIds = [...new Set(due.map((delivery) => delivery.ruleId))];
+    const rules = new Map((ruleIds.length > 0 ? await this.options.rules.findByIds(ruleIds) : []).map((rule) => [rule._id, rule]));
+    const groups = new Map<string, TargetGroup>();
+    for (const delivery of due) {
+      const key = `${delivery.ruleId}:${delivery.actionId}`;
+      const group = groups.get(key) ?? { rule: rules.get(delivery.ruleId), actionId: delivery.actionId, deliveries: [] };
+      group.deliveries.push(delivery);
+      groups.set(key, group);
+    }
+    const sent = (await Promise.all([...groups.values()].map((group) => this.sendGroup(group)))).flat();
+    const results = sent.map(({ delivery, result }) => ({ delivery, outcome: this.outcomeOf(delivery, result), result }));
+    await this.options.deliveries.complete(pages, results, waiting);
     await this.recordTargets(results);
-    return claimed.length;
+    return due.length;
   }
 
-  private async send(delivery: DeliveryDocument, rule: RuleDocument | undefined): Promise<SendResult> {
-    if (!rule) return { ok: false, retryable: false, reason: 'The rule was deleted before this delivery went out.' };
-    if (!rule.enabled) return { ok: false, retryable: false, reason: 'The rule was disabled before this delivery went out.' };
+  /** Sends one target's deliveries: in chunks through `sendMany` when the action has it, else one by one with bounded concurrency. */
+  private async sendGroup(group: TargetGroup): Promise<Array<{ delivery: DeliveryDocument; result: SendResult }>> {
+    const { deliveries } = group;
+    const everyone = (result: SendResult) => deliveries.map((delivery) => ({ delivery, result }));
+    const { rule } = group;
+    if (!rule) return everyone({ ok: false, retryable: false, reason: 'The rule was deleted before this delivery went out.' });
+    if (!rule.enabled) return everyone({ ok: false, retryable: false, reason: 'The rule was disabled before this delivery went out.' });
+    let resolved: ReturnType<RuleStore['resolveAction']>;
     try {
-      const resolved = this.options.rules.resolveAction(rule, delivery.actionId);
-      if (!resolved) return { ok: false, retryable: false, reason: 'The action was removed from the rule before this delivery went out.' };
-      const notification: OutgoingNotification = {
-        event: delivery.event,
-        ruleName: rule.name,
-        consoleName: this.options.consoleName,
-        consoleVersion: this.options.consoleVersion,
-      };
-      const sending = resolved.actionType.send(notification, resolved.config, this.options.environment);
-      return await withTimeout(sending, this.options.timing.sendTimeoutMs);
+      resolved = this.options.rules.resolveAction(rule, group.actionId);
     } catch (error) {
-      // An action must answer rather than throw; if one throws anyway, retrying is the safe reading.
-      return { ok: false, retryable: true, reason: errorReason(error) };
+      return everyone({ ok: false, retryable: true, reason: errorReason(error) });
     }
+    if (!resolved) return everyone({ ok: false, retryable: false, reason: 'The action was removed from the rule before this delivery went out.' });
+    const { actionType, config } = resolved;
+    const { environment, timing } = this.options;
+    const notificationOf = (delivery: DeliveryDocument): OutgoingNotification => ({
+      event: delivery.event,
+      ruleName: rule.name,
+      consoleName: this.options.consoleName,
+      consoleVersion: this.options.consoleVersion,
+    });
+    const attempt = async (chunk: DeliveryDocument[]): Promise<SendResult[]> => {
+      try {
+        const sending = actionType.sendMany
+          ? actionType.sendMany(chunk.map(notificationOf), config, environment)
+          : actionType.send(notificationOf(chunk[0] as DeliveryDocument), config, environment).then((result) => [result]);
+        return await withTimeout(sending, chunk.length, timing.sendTimeoutMs);
+      } catch (error) {
+        // An action must answer rather than throw; if one throws anyway, retrying is the safe reading.
+        return chunk.map(() => ({ ok: false, retryable: true, reason: errorReason(error) }));
+      }
+    };
+    const chunkSize = actionType.sendMany ? SEND_MANY_CHUNK : 1;
+    const chunks: DeliveryDocument[][] = [];
+    for (let start = 0; start < deliveries.length; start += chunkSize) chunks.push(deliveries.slice(start, start + chunkSize));
+    const out: Array<{ delivery: DeliveryDocument; result: SendResult }> = [];
+    let next = 0;
+    // Chunks of one stream target go out in order, one after the other; one-by-one actions get parallel lanes.
+    const lanes = actionType.sendMany ? 1 : Math.min(timing.concurrency, chunks.length);
+    const lane = async () => {
+      while (next < chunks.length) {
+        const chunk = chunks[next++] as DeliveryDocument[];
+        const results = await attempt(chunk);
+        chunk.forEach((delivery, index) => out.push({ delivery, result: results[index] ?? { ok: false, retryable: true, reason: 'the action gave no result' } }));
+      }
+    };
+    await Promise.all(Array.from({ length: lanes }, lane));
+    return out;
   }
 
   private outcomeOf(delivery: DeliveryDocument, result: SendResult): DeliveryOutcome {
