@@ -116,5 +116,10 @@ test('syslog over TLS: refused with validation on, delivered with it off', async
   const lines = await rsyslog.waitForLines(1);
   assert.ok(lines.some((line) => line.includes('delivered')), lines.join('\n'));
   assert.ok(!lines.some((line) => line.includes('refused')), 'the refused message never arrived');
+
+  // Turning validation back on closes the open connection: the same target is refused at once.
   await setValidation(true);
+  const againRefused = await testRule(deliveredId);
+  assert.equal(againRefused.ok, false, 'the connection opened without validation was not reused');
+  assert.match(againRefused.result, /self[- ]signed|unable to (get|verify)|certificate/i);
 });

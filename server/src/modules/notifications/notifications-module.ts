@@ -70,16 +70,21 @@ export function createNotificationsModule(context: NotificationsContext, options
       .catch((error: unknown) => logger.warn({ err: error }, 'pruning delivered notifications failed'));
   }, 60 * 60_000);
   retentionTimer.unref();
+  // Open syslog/SMTP connections keep the TLS options they opened with: close them when
+  // "certificate validation" changes, so the next delivery connects under the new rule.
+  let offValidationChange: (() => void) | null = null;
   return {
     name: 'notifications',
     apiRouters: [{ path: '/notifications', router: notificationRoutes(service, (entry) => context.services.get('audit').record(entry).then(() => undefined)) }],
     async start() {
+      offValidationChange = context.events.on('pki.outbound-validation-changed', () => void service.closeConnections());
       sources.start();
       service.start(options.paused ?? false);
     },
     async stop() {
       clearInterval(pruneTimer);
       clearInterval(retentionTimer);
+      offValidationChange?.();
       sources.stop();
       await service.stop();
     },

@@ -156,6 +156,11 @@ export class NotificationsService {
     }
   }
 
+  /** Closes the actions' open connections (syslog sockets, SMTP pools); the next send opens new ones. */
+  async closeConnections(): Promise<void> {
+    await this.actions.closeAll();
+  }
+
   start(paused: boolean): void {
     if (!paused) this.worker.start();
   }
