@@ -49,6 +49,12 @@ function wholeNumber(min: number, max: number, unit: string) {
   return z.coerce.number({ message }).int(message).min(min, message).max(max, message);
 }
 
+/** A number within [min, max], decimals allowed (a test may want a 3-second idle timeout). */
+function decimalNumber(min: number, max: number, unit: string) {
+  const message = `must be a number of ${unit} from ${min} to ${max}`;
+  return z.coerce.number({ message }).refine(Number.isFinite, message).pipe(z.number().min(min, message).max(max, message));
+}
+
 function defaultMasterKeyFile(env: NodeJS.ProcessEnv): string {
   const configHome = env.XDG_CONFIG_HOME || path.join(env.HOME || os.homedir(), '.config');
   return path.join(configHome, 'garrison', 'master.key');
@@ -86,6 +92,9 @@ export function configFields(env: NodeJS.ProcessEnv) {
       schema: z.coerce.number({ message: 'must be a number of milliseconds' }).int().min(1000, 'must be at least 1000').max(300_000, 'must be at most 300000'),
       fallback: '20000',
     },
+    // Sign-in sessions: an unused session ends after the idle timeout, any session after the absolute one.
+    sessionIdleMinutes: { variable: 'GARRISON_SESSION_IDLE_MINUTES', schema: decimalNumber(0.05, 1440, 'minutes'), fallback: '30' },
+    sessionAbsoluteHours: { variable: 'GARRISON_SESSION_ABSOLUTE_HOURS', schema: decimalNumber(0.01, 720, 'hours'), fallback: '12' },
     // The sensor link's timings and limits (read by server/src/link; tests shorten them).
     linkGraceMs: { variable: 'GARRISON_LINK_GRACE_MS', schema: wholeNumber(100, 24 * 3600_000, 'milliseconds'), fallback: '60000' },
     linkPingIntervalMs: { variable: 'GARRISON_LINK_PING_INTERVAL_MS', schema: wholeNumber(100, 300_000, 'milliseconds'), fallback: '10000' },

@@ -26,6 +26,14 @@ describe('loadConfig', () => {
     assert.deepEqual(config.publicHosts, ['console.example', '10.0.0.5']);
     assert.ok(config.dataDir.endsWith('/data'));
     assert.equal(config.masterKeyFile, '/home/garrison/.config/garrison/master.key');
+    assert.equal(config.sessionIdleMinutes, 30);
+    assert.equal(config.sessionAbsoluteHours, 12);
+  });
+
+  it('takes session timeouts with decimals', () => {
+    const config = loadConfig({ ...base, GARRISON_SESSION_IDLE_MINUTES: '0.5', GARRISON_SESSION_ABSOLUTE_HOURS: '8' });
+    assert.equal(config.sessionIdleMinutes, 0.5);
+    assert.equal(config.sessionAbsoluteHours, 8);
   });
 
   it('treats an empty variable as unset', () => {
@@ -45,6 +53,10 @@ describe('loadConfig', () => {
     ['GARRISON_ADMIN_PASSWORD', 'short', /GARRISON_ADMIN_PASSWORD: must be at least 12 characters$/],
     ['GARRISON_MASTER_KEY', 'c2hvcnQ=', /GARRISON_MASTER_KEY: must be 32 bytes, base64-encoded$/],
     ['GARRISON_SHUTDOWN_TIMEOUT_MS', '5', /GARRISON_SHUTDOWN_TIMEOUT_MS: must be at least 1000/],
+    ['GARRISON_SESSION_IDLE_MINUTES', 'half an hour', /GARRISON_SESSION_IDLE_MINUTES: must be a number of minutes from 0.05 to 1440; got "half an hour"/],
+    ['GARRISON_SESSION_IDLE_MINUTES', '0', /GARRISON_SESSION_IDLE_MINUTES: must be a number of minutes from 0.05 to 1440/],
+    ['GARRISON_SESSION_ABSOLUTE_HOURS', '1000', /GARRISON_SESSION_ABSOLUTE_HOURS: must be a number of hours from 0.01 to 720/],
+    ['GARRISON_SESSION_ABSOLUTE_HOURS', '0.25', /GARRISON_SESSION_ABSOLUTE_HOURS: must not be shorter than GARRISON_SESSION_IDLE_MINUTES \(30 minutes\)/],
   ];
   for (const [variable, value, expected] of cases) {
     it(`refuses ${variable}=${JSON.stringify(value)} naming the variable`, () => {

@@ -56,6 +56,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ConsoleConfig 
     seen.set(value, fields[key].variable);
   }
 
+  const { sessionIdleMinutes, sessionAbsoluteHours } = values;
+  if (typeof sessionIdleMinutes === 'number' && typeof sessionAbsoluteHours === 'number' && sessionAbsoluteHours * 60 < sessionIdleMinutes) {
+    problems.push({
+      variable: fields.sessionAbsoluteHours.variable,
+      message: `must not be shorter than GARRISON_SESSION_IDLE_MINUTES (${sessionIdleMinutes} minutes); got ${sessionAbsoluteHours} hours`,
+    });
+  }
+
   if (problems.length > 0) throw new ConfigError(problems);
   const config = values as ConsoleConfig;
   return { ...config, dataDir: path.resolve(config.dataDir) };

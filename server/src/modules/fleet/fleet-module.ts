@@ -7,6 +7,7 @@ import type { ConsoleContext, ConsoleModule } from '../../platform/console-modul
 import { fleetAudit } from './fleet-audit.js';
 import { Fleet } from './fleet-service.js';
 import type { SensorCounter } from './placement-counts.js';
+import { FleetPlacements } from './placement-lookup.js';
 import { revokedCertificateModel } from './revoked-certificate-model.js';
 import { sensorModel } from './sensor-model.js';
 import { SensorCommands } from './sensors/sensor-commands.js';
@@ -27,6 +28,8 @@ export function createFleetModule(context: ConsoleContext): ConsoleModule {
   const logger = context.logger.child({ module: 'fleet' });
   const fleet = new Fleet({ sensors, zones, revokedCertificates: revokedCertificateModel(context.connection), events: context.events, logger });
   context.services.provide('fleet', fleet);
+  const placements = new FleetPlacements(sensors, zones);
+  context.services.provide('placements', placements);
 
   // The embedded database belongs to this process alone, so its list rows can live in memory (see sensor-listing.ts).
   const listing: SensorListing = context.config.mongodbUri ? new DatabaseSensorListing(sensors) : new MemorySensorListing(sensors, context.events);
@@ -42,8 +45,9 @@ export function createFleetModule(context: ConsoleContext): ConsoleModule {
         queries: new SensorQueries(sensors, zones, sites, listing),
         commands: new SensorCommands(sensors, zones, context.events, () => listing.invalidate()),
         audit,
+        placements,
       }),
-      siteRoutes(catalogue, new SiteService(sites, zones, sensors, countSensors), audit),
+      siteRoutes(catalogue, new SiteService(sites, zones, sensors, countSensors), audit, placements),
       zoneRoutes(catalogue, new ZoneService(zones, sites, sensors, countSensors), audit),
     ],
   };

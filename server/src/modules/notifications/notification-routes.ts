@@ -5,6 +5,7 @@
  * Each route: permission → endpoint (validation) → service; changes are audited.
  */
 import { Router, type Request } from 'express';
+import { scopeOf } from '../../http/access-scope.js';
 import { requirePermission } from '../../http/auth.js';
 import { endpoint } from '../../http/endpoint.js';
 import { AppError } from '../../platform/errors.js';
@@ -33,15 +34,18 @@ export function notificationRoutes(service: NotificationsService, audit: AuditRe
     actionTypes: service.actions.list().map((actionType) => ({ type: actionType.type, label: actionType.label, secretFields: actionType.secretFields })),
   })));
 
-  router.get('/events', read, endpoint({ query: eventsQuery }, async ({ query }) => {
+  router.get('/events', read, endpoint({ query: eventsQuery }, async ({ query }, req) => {
     const { type, ...rest } = query;
     const events = await service.events.list({ ...rest, ...(type ? { types: type } : {}) });
-    return { events: events.map(presentEvent) };
+    // A user with a site/zone scope sees only the events of its sites and zones (not console-wide ones).
+    const scope = scopeOf(req);
+    return { events: (scope ? events.filter((event) => scope.covers(event)) : events).map(presentEvent) };
   }));
 
-  router.get('/events/:id', read, endpoint({ params: idParams }, async ({ params }) => {
+  router.get('/events/:id', read, endpoint({ params: idParams }, async ({ params }, req) => {
     const event = await service.events.findById(params.id);
     if (!event) throw new AppError('not_found', `No system event with id "${params.id}".`);
+    scopeOf(req)?.require(event, `System event ${params.id}`);
     return presentEvent(event);
   }));
 

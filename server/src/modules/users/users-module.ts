@@ -20,7 +20,7 @@ import { publicRouteMismatches } from './auth/access-rules.js';
 import { authenticationMiddleware } from './auth/authentication-middleware.js';
 import { LockoutGuard } from './auth/lockout-guard.js';
 import { pruneSignInRecordsJob } from './auth/prune-sign-in-records-job.js';
-import { DEFAULT_SESSION_POLICY, type SessionPolicy } from './auth/session-policy.js';
+import { sessionPolicyOf, type SessionPolicy } from './auth/session-policy.js';
 import { SessionService } from './auth/session-service.js';
 import { SignInService } from './auth/sign-in-service.js';
 
@@ -45,7 +45,7 @@ export function createUsersModule(context: ConsoleContext, options: UsersModuleO
   const audit = () => context.services.get('audit');
   const hasher = new PasswordHasher();
   const userRecords = userModel(context.connection);
-  const sessions = new SessionService(context.connection, { ...DEFAULT_SESSION_POLICY, ...options.sessionPolicy }, now);
+  const sessions = new SessionService(context.connection, { ...sessionPolicyOf(context.config), ...options.sessionPolicy }, now);
   const users: UsersService = new UsersService({
     users: userRecords,
     hasher,

@@ -79,6 +79,24 @@ describe('sensor listings', () => {
     await assertSameAnswers();
   });
 
+  it('lists only sensors within a user scope, like the database', async () => {
+    const scopes = [
+      { siteIds: new Set([siteId]), zoneIds: new Set<string>() },
+      { siteIds: new Set<string>(), zoneIds: new Set([zoneIds[1] ?? '']) },
+      { siteIds: new Set<string>(), zoneIds: new Set<string>() },
+    ];
+    const expected = [sensors.filter((sensor) => sensor.siteId === siteId).length, sensors.filter((sensor) => sensor.zoneId === zoneIds[1]).length, 0];
+    for (const [index, within] of scopes.entries()) {
+      for (const raw of [{}, { q: 'boiler', sort: 'state' }, { unassigned: 'true' }]) {
+        const query = listSensorsQuery.parse({ ...raw, limit: '500' });
+        const [fromDatabase, fromMemory] = await Promise.all([database.page(query, within), memory.page(query, within)]);
+        assert.deepEqual(fromMemory.rows.map((row) => row.name), fromDatabase.rows.map((row) => row.name), JSON.stringify(raw));
+        assert.ok(fromDatabase.rows.every((row) => (row.siteId !== null && within.siteIds.has(row.siteId)) || (row.zoneId !== null && within.zoneIds.has(row.zoneId))));
+        if (Object.keys(raw).length === 0) assert.equal(fromDatabase.total, expected[index]);
+      }
+    }
+  });
+
   it('follows presence, health and placement changes made through the fleet, and reloads after a revocation', async () => {
     const [first, second, third] = sensors.filter((sensor) => sensor.state !== 'revoked' && sensor.state !== 'connected');
     assert.ok(first && second && third);

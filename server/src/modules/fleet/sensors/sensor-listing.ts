@@ -25,8 +25,14 @@ import type { SensorDocument, SensorModel } from '../sensor-model.js';
 import type { ListSensorsQuery, SensorSort } from './schema.js';
 import { SENSOR_LIST_FIELDS, type SensorListFields } from './sensor-presenter.js';
 
+/** A user's site/zone scope (http/access-scope.ts): only sensors in these sites or zones are listed. */
+export interface ListingScope {
+  siteIds: ReadonlySet<string>;
+  zoneIds: ReadonlySet<string>;
+}
+
 export interface SensorListing {
-  page(query: ListSensorsQuery): Promise<{ rows: SensorListFields[]; total: number }>;
+  page(query: ListSensorsQuery, within?: ListingScope | null): Promise<{ rows: SensorListFields[]; total: number }>;
   /** Something not covered by events changed (rename): forget what is cached. */
   invalidate(): void;
   /** How many sensors each of `ids` holds (sites and zones lists); the database's count stays the authority for deletes. */
@@ -40,8 +46,9 @@ export function escapeRegex(text: string): string {
 
 const SORT_FIELDS: Record<SensorSort, string> = { name: 'nameKey', state: 'state', lastSeenAt: 'lastSeenAt', version: 'versions.core' };
 
-export function sensorFilterOf(query: ListSensorsQuery): QueryFilter<SensorDocument> {
+export function sensorFilterOf(query: ListSensorsQuery, within: ListingScope | null = null): QueryFilter<SensorDocument> {
   const filter: QueryFilter<SensorDocument> = {};
+  if (within) filter.$and = [{ $or: [{ siteId: { $in: [...within.siteIds] } }, { zoneId: { $in: [...within.zoneIds] } }] }];
   if (query.state) filter.state = query.state.length === 1 ? query.state[0] : { $in: query.state };
   if (query.siteId) filter.siteId = query.siteId;
   if (query.zoneId) filter.zoneId = query.zoneId;
@@ -58,8 +65,8 @@ export function sensorFilterOf(query: ListSensorsQuery): QueryFilter<SensorDocum
 export class DatabaseSensorListing implements SensorListing {
   constructor(private readonly sensors: SensorModel) {}
 
-  async page(query: ListSensorsQuery): Promise<{ rows: SensorListFields[]; total: number }> {
-    const filter = sensorFilterOf(query);
+  async page(query: ListSensorsQuery, within: ListingScope | null = null): Promise<{ rows: SensorListFields[]; total: number }> {
+    const filter = sensorFilterOf(query, within);
     const direction: SortOrder = query.order === 'asc' ? 1 : -1;
     // nameKey is unique: as the second key it keeps pages stable when many sensors share a state or version.
     const sort: Record<string, SortOrder> = query.sort === 'name' ? { nameKey: direction } : { [SORT_FIELDS[query.sort]]: direction, nameKey: 1 };
@@ -94,7 +101,8 @@ const SORT_VALUES: Record<SensorSort, (row: SensorListFields) => Comparable> = {
   version: (row) => row.versions.core,
 };
 
-function matches(row: SensorListFields, query: ListSensorsQuery): boolean {
+function matches(row: SensorListFields, query: ListSensorsQuery, within: ListingScope | null): boolean {
+  if (within && !((row.siteId !== null && within.siteIds.has(row.siteId)) || (row.zoneId !== null && within.zoneIds.has(row.zoneId)))) return false;
   if (query.state && !query.state.includes(row.state)) return false;
   if (query.siteId && row.siteId !== query.siteId) return false;
   if (query.zoneId && row.zoneId !== query.zoneId) return false;
@@ -152,12 +160,12 @@ export class MemorySensorListing implements SensorListing {
     events.on('sensor.revoked', () => this.invalidate());
   }
 
-  async page(query: ListSensorsQuery): Promise<{ rows: SensorListFields[]; total: number }> {
+  async page(query: ListSensorsQuery, within: ListingScope | null = null): Promise<{ rows: SensorListFields[]; total: number }> {
     const all = await this.current();
     const direction = query.order === 'asc' ? 1 : -1;
     const value = SORT_VALUES[query.sort];
     const matching = [...all.values()]
-      .filter((row) => matches(row, query))
+      .filter((row) => matches(row, query, within))
       .sort((a, b) => direction * compareValues(value(a), value(b)) || compareValues(a.nameKey, b.nameKey));
     // Copies: callers must not be able to change the cached rows.
     return { rows: matching.slice(query.offset, query.offset + query.limit).map((row) => structuredClone(row)), total: matching.length };

@@ -8,7 +8,7 @@ import type { SensorDocument, SensorModel } from '../sensor-model.js';
 import type { SiteDocument, SiteModel } from '../sites/site-model.js';
 import type { ZoneDocument, ZoneModel } from '../zones/zone-model.js';
 import type { ListSensorsQuery } from './schema.js';
-import { DatabaseSensorListing, type SensorListing } from './sensor-listing.js';
+import { DatabaseSensorListing, type ListingScope, type SensorListing } from './sensor-listing.js';
 import {
   presentSensorDetail,
   presentSensorListItem,
@@ -26,8 +26,9 @@ export class SensorQueries {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  async list(query: ListSensorsQuery): Promise<{ items: SensorListItem[]; total: number }> {
-    const { rows, total } = await this.listing.page(query);
+  /** `within`: a user's site/zone scope; only sensors inside it are listed. */
+  async list(query: ListSensorsQuery, within: ListingScope | null = null): Promise<{ items: SensorListItem[]; total: number }> {
+    const { rows, total } = await this.listing.page(query, within);
     const placements = await this.placementsOf(rows);
     return { items: rows.map((row) => presentSensorListItem(row, placements(row))), total };
   }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEFAULT_SESSION_POLICY, needsTouch, sessionEndsAt, sessionState } from './session-policy.js';
+import { DEFAULT_SESSION_POLICY, needsTouch, sessionEndsAt, sessionPolicyOf, sessionState } from './session-policy.js';
 
 const signedInAt = new Date('2025-01-01T08:00:00Z');
 const minutes = (count: number) => new Date(signedInAt.getTime() + count * 60_000);
@@ -38,4 +38,9 @@ test('shorter timeouts (as tests configure them) apply the same way', () => {
   assert.equal(sessionState({ createdAt: signedInAt, lastSeenAt: at(1000) }, policy, at(2999)), 'active');
   assert.equal(sessionState({ createdAt: signedInAt, lastSeenAt: at(1000) }, policy, at(3000)), 'idle-expired');
   assert.equal(sessionState({ createdAt: signedInAt, lastSeenAt: at(4900) }, policy, at(5000)), 'absolute-expired');
+});
+
+test('the configured policy equals the defaults for 30 minutes / 12 hours, and touches often enough for a short idle timeout', () => {
+  assert.deepEqual(sessionPolicyOf({ sessionIdleMinutes: 30, sessionAbsoluteHours: 12 }), DEFAULT_SESSION_POLICY);
+  assert.deepEqual(sessionPolicyOf({ sessionIdleMinutes: 0.1, sessionAbsoluteHours: 1 }), { idleTimeoutMs: 6_000, absoluteTimeoutMs: 3_600_000, touchIntervalMs: 1_500 });
 });

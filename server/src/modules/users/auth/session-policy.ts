@@ -21,6 +21,20 @@ export const DEFAULT_SESSION_POLICY: SessionPolicy = {
   touchIntervalMs: 60_000,
 };
 
+/**
+ * The policy from GARRISON_SESSION_IDLE_MINUTES / GARRISON_SESSION_ABSOLUTE_HOURS.
+ * The touch interval shrinks with a short idle timeout: a session in steady use
+ * must be touched well before it would count as idle.
+ */
+export function sessionPolicyOf(config: { sessionIdleMinutes: number; sessionAbsoluteHours: number }): SessionPolicy {
+  const idleTimeoutMs = Math.round(config.sessionIdleMinutes * 60_000);
+  return {
+    idleTimeoutMs,
+    absoluteTimeoutMs: Math.round(config.sessionAbsoluteHours * 3600_000),
+    touchIntervalMs: Math.min(DEFAULT_SESSION_POLICY.touchIntervalMs, Math.floor(idleTimeoutMs / 4)),
+  };
+}
+
 export interface SessionTimes {
   createdAt: Date;
   lastSeenAt: Date;
