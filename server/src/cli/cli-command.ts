@@ -23,6 +23,8 @@ export interface CliUser {
 export interface CliInvocation {
   user: CliUser;
   sourceAddress: string | null;
+  /** Asks a yes/no question (`<question> [Y/n]: `; Enter alone is yes) in an interactive session; absent where nobody can answer (exec). */
+  ask?(question: string): Promise<boolean>;
 }
 
 export function actorOf(invocation: CliInvocation): AuditActor {

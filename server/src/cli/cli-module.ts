@@ -2,7 +2,9 @@
  * The SSH admin CLI module: the host key (created at first start), the ssh2
  * listener on GARRISON_SSH_PORT, the command groups, and the 'ssh' component
  * in the registry. Provides the `sshCli` service (the port actually listened
- * on, and the host key fingerprint operators compare on first connection).
+ * on, and the host key fingerprint operators compare on first connection),
+ * GET /api/v1/cli/host-key, and the users' SSH keys for key sign-in
+ * (ssh-keys/, API under /api/v1/users/…/ssh-keys).
  *
  * Not here yet, waiting for the backups module: `system backup`,
  * `system backup-list`, `system restore` and `sensors backup`.
@@ -11,7 +13,9 @@ import { ROLE_LABELS } from '../http/permissions.js';
 import { ConnectionStringStore } from '../modules/enrollment/connection-string-store.js';
 import type { ConsoleContext, ConsoleModule } from '../platform/console-module.js';
 import { CommandRegistry } from './command-registry.js';
+import { certCommands } from './commands/cert-commands.js';
 import { connectionStringCommands } from './commands/connection-string-commands.js';
+import { consoleBackupCommands } from './commands/console-backup-commands.js';
 import { diagnosticsCommand } from './commands/diagnostics-command.js';
 import { FleetLookup } from './commands/fleet-lookup.js';
 import { networkCommands } from './commands/network-commands.js';
@@ -20,6 +24,11 @@ import { sensorCommands } from './commands/sensor-commands.js';
 import { systemCommands } from './commands/system-commands.js';
 import { userCommands } from './commands/user-commands.js';
 import { loadOrCreateHostKey } from './host-key.js';
+import { hostKeyRoutes } from './host-key-routes.js';
+import { LockoutGuard } from '../modules/users/auth/lockout-guard.js';
+import { PublicKeySignIn } from './ssh-keys/public-key-sign-in.js';
+import { sshKeyRoutes } from './ssh-keys/ssh-key-routes.js';
+import { SshKeyService } from './ssh-keys/ssh-key-service.js';
 import { SshServer } from './ssh-server.js';
 
 export interface SshCliService {
@@ -51,6 +60,10 @@ export function createCliModule(context: ConsoleContext): ConsoleModule {
     hostKeyFingerprint: () => ready(fingerprint, 'host key'),
   });
 
+  const audit = () => services.get('audit');
+  const sshKeys = new SshKeyService(context.db, () => services.get('users'), audit);
+  const publicKeySignIn = new PublicKeySignIn({ keys: sshKeys, users: () => services.get('users'), lockout: new LockoutGuard(context.db), audit, logger });
+
   const lookup = new FleetLookup(context);
   const registry = new CommandRegistry(logger);
   registry.add([
@@ -67,6 +80,8 @@ export function createCliModule(context: ConsoleContext): ConsoleModule {
       audit: () => services.get('audit'),
     }),
     ...userCommands(() => services.get('users')),
+    ...consoleBackupCommands({ backups: () => services.get('consoleBackup'), audit: () => services.get('audit'), version: context.version }),
+    ...certCommands(() => services.get('webCertificate')),
     diagnosticsCommand({
       config,
       components: context.components,
@@ -84,8 +99,10 @@ export function createCliModule(context: ConsoleContext): ConsoleModule {
 
   return {
     name: 'cli',
+    apiRouters: [sshKeyRoutes(context.apiRoutes, sshKeys), hostKeyRoutes(context.apiRoutes, () => services.get('sshCli'))],
     async start() {
       context.components.set('ssh', 'starting');
+      await sshKeys.start();
       const hostKey = await loadOrCreateHostKey(config.dataDir);
       fingerprint = hostKey.fingerprint;
       if (hostKey.created) logger.info({ fingerprint }, 'SSH host key created');
@@ -93,6 +110,7 @@ export function createCliModule(context: ConsoleContext): ConsoleModule {
         hostKey: hostKey.privateKey,
         registry,
         signIn: () => services.get('signIn'),
+        publicKeySignIn,
         logger,
         banner: (user) => [`Garrison ${context.version} management console. Signed in as ${user.username} (${ROLE_LABELS[user.role]}).`, 'Type "help" for the commands, "exit" to sign out.'],
       });

@@ -31,6 +31,20 @@ export function runShell(options: ShellOptions): void {
   let escape = false;
   let lastWasCarriageReturn = false;
   const queue: string[] = [];
+  /** A command's pending question: the next line answers it instead of running (a pasted script's next line too). */
+  let answer: ((reply: string) => void) | null = null;
+  const ask = (question: string) =>
+    new Promise<boolean>((resolve) => {
+      write(`${question} [Y/n]: `);
+      const take = (reply: string) => {
+        answer = null;
+        if (!pty) write(newline);
+        resolve(/^\s*(y|yes)?\s*$/i.test(reply));
+      };
+      const queued = queue.shift();
+      if (queued !== undefined) take(queued);
+      else answer = take;
+    });
 
   const write = (text: string) => {
     if (!closed) channel.write(text);
@@ -66,7 +80,7 @@ export function runShell(options: ShellOptions): void {
       busy = true;
       let result: CommandResult;
       try {
-        result = await registry.run(typed, invocation);
+        result = await registry.run(typed, { ...invocation, ask });
       } finally {
         busy = false;
       }
@@ -78,8 +92,10 @@ export function runShell(options: ShellOptions): void {
 
   const submit = () => {
     if (pty) write(newline);
-    queue.push(line);
+    const typed = line;
     line = '';
+    if (answer) return answer(typed);
+    queue.push(typed);
     void next();
   };
 
@@ -134,10 +150,12 @@ export function runShell(options: ShellOptions): void {
   // Without a pty the client closes its side after the script; run what is left, then end.
   channel.on('end', () => {
     if (line.trim().length > 0) submit();
+    answer?.('no');
     const waitThenClose = () => (busy || queue.length > 0 ? setTimeout(waitThenClose, 20) : close(0));
     waitThenClose();
   });
   channel.on('close', () => {
+    answer?.('no');
     closed = true;
     clearTimeout(idle);
   });

@@ -1,8 +1,9 @@
 /**
  * The SSH listener of the admin CLI (ssh2). Console users sign in with their
- * password through the users module's sign-in service, so the web console's
- * lockout (MAX_FAILED_LOGINS per source address) and sign-in audit records
- * apply to SSH too. After sign-in a channel is either
+ * password through the users module's sign-in service, or with an SSH key
+ * they registered (ssh-keys/public-key-sign-in.ts); either way the web
+ * console's lockout (MAX_FAILED_LOGINS per source address) and sign-in audit
+ * records apply to SSH too. After sign-in a channel is either
  *   exec  (`ssh admin@console 'system version'`): output on stdout, problems on
  *         stderr, the command's exit status;
  *   shell (`ssh admin@console`): the interactive shell (cli-shell.ts).
@@ -16,12 +17,14 @@ import { normalizeAddress } from '../modules/audit/audit-request.js';
 import type { SignInService } from '../modules/users/auth/sign-in-service.js';
 import type { CliInvocation, CliUser } from './cli-command.js';
 import type { CommandRegistry } from './command-registry.js';
+import type { PublicKeySignIn } from './ssh-keys/public-key-sign-in.js';
 import { runShell } from './cli-shell.js';
 
 export interface SshServerOptions {
   hostKey: string;
   registry: CommandRegistry;
   signIn: () => SignInService;
+  publicKeySignIn: PublicKeySignIn;
   logger: Logger;
   banner: (user: CliUser) => string[];
   /** Connections beyond this are closed at once: the CLI is for a few operators, not a crowd. */
@@ -30,6 +33,9 @@ export interface SshServerOptions {
 
 /** Password tries per connection before it is closed (OpenSSH's MaxAuthTries is 6). */
 const MAX_TRIES_PER_CONNECTION = 3;
+/** Keys a connection may offer (a client offers each key it holds, one by one). */
+const MAX_KEY_OFFERS_PER_CONNECTION = 10;
+const METHODS: AuthContext['method'][] = ['publickey', 'password'];
 /** A connection must sign in within this time. */
 const SIGN_IN_TIMEOUT_MS = 60_000;
 
@@ -67,14 +73,44 @@ export class SshServer {
     this.connections.add(client);
     let user: CliUser | null = null;
     let tries = 0;
+    let keyOffers = 0;
+    /** The user name of refused key offers, until a signed attempt or a password is counted instead. */
+    let refusedKeyUser: string | null = null;
     const signInTimer = setTimeout(() => client.end(), SIGN_IN_TIMEOUT_MS);
     signInTimer.unref();
 
     client.on('authentication', (context: AuthContext) => {
-      if (context.method !== 'password') {
-        context.reject(['password']);
+      if (context.method === 'publickey') {
+        keyOffers += 1;
+        if (keyOffers > MAX_KEY_OFFERS_PER_CONNECTION) {
+          context.reject(['password']);
+          return;
+        }
+        this.publicKey(context, sourceAddress).then(
+          (outcome) => {
+            if (outcome.user) {
+              user = outcome.user;
+              refusedKeyUser = null;
+              context.accept();
+              return;
+            }
+            if (outcome.counted) refusedKeyUser = null;
+            else if (!outcome.offered) refusedKeyUser = context.username;
+            if (outcome.offered) context.accept();
+            else context.reject(METHODS);
+          },
+          (error: unknown) => {
+            log.error({ err: error }, 'SSH key sign-in failed unexpectedly');
+            context.reject();
+          },
+        );
         return;
       }
+      if (context.method !== 'password') {
+        context.reject(METHODS);
+        return;
+      }
+      refusedKeyUser = null;
       tries += 1;
       this.verify(context.username, context.password, sourceAddress).then(
         (verified) => {
@@ -82,7 +118,7 @@ export class SshServer {
             user = verified;
             context.accept();
           } else {
-            context.reject(tries >= MAX_TRIES_PER_CONNECTION ? [] : ['password']);
+            context.reject(tries >= MAX_TRIES_PER_CONNECTION ? [] : METHODS);
             if (tries >= MAX_TRIES_PER_CONNECTION) client.end();
           }
         },
@@ -103,7 +139,28 @@ export class SshServer {
     client.on('close', () => {
       clearTimeout(signInTimer);
       this.connections.delete(client);
+      if (user === null && refusedKeyUser !== null) {
+        this.options.publicKeySignIn
+          .refusedConnection(refusedKeyUser, sourceAddress)
+          .catch((error: unknown) => log.error({ err: error }, 'recording a refused SSH key sign-in failed'));
+      }
     });
+  }
+
+  /**
+   * A key offer without a signature: `offered` means "yes, sign with it" (ssh2
+   * answers PK_OK on accept()). With a signature: `user` when it verifies;
+   * `counted` when the failure was recorded (lockout + audit) already.
+   */
+  private async publicKey(context: AuthContext, sourceAddress: string | null): Promise<{ user?: CliUser; offered: boolean; counted: boolean }> {
+    if (context.method !== 'publickey') return { offered: false, counted: false };
+    const { username, key } = context;
+    if (!context.signature || !context.blob) {
+      return { offered: await this.options.publicKeySignIn.offer({ username, sourceAddress, key }), counted: false };
+    }
+    const record = await this.options.publicKeySignIn.verify({ username, sourceAddress, key, signedData: context.blob, signature: context.signature, hashAlgo: context.hashAlgo });
+    if (!record) return { offered: false, counted: true };
+    return { user: { id: String(record._id), username: record.username, role: record.role, mustChangePassword: record.mustChangePassword }, offered: false, counted: true };
   }
 
   private async verify(username: string, password: string, sourceAddress: string | null): Promise<CliUser | null> {

@@ -74,7 +74,12 @@ export interface BackupStorageService {
   defaultTargetId(): Promise<string>;
   /** Names of every target, for run listings. */
   describe(targetId: string): Promise<{ id: string; name: string; kind: 'local' | 'smb' } | null>;
+  /** Refuses deleting a target while `check` says it is in use (a sentence, e.g. "schedule \"Nightly\" writes to it"); null means free. */
+  registerInUseCheck?(check: TargetInUseCheck): void;
 }
+
+/** Whether a target is in use, as a sentence saying by what, or null. */
+export type TargetInUseCheck = (targetId: string) => Promise<string | null>;
 
 declare module '../../platform/console-module.js' {
   interface ConsoleServices {
