@@ -12,6 +12,8 @@
 import { X509Certificate, createPrivateKey, createPublicKey } from 'node:crypto';
 import { io, type Socket } from 'socket.io-client';
 import type { CaptureCore } from '../core/capture-core.js';
+import { downloadAndRestoreBackup, produceAndUploadBackup, type BackupRequestContext } from '../backup/backup-requests.js';
+import { rememberUploadLimit } from '../backup/upload-limit.js';
 import { createKeyAndCsr } from '../enroll/csr.js';
 import type { LinkLog } from '../link-log.js';
 import { parseAddress } from '../protocol/connection-string.js';
@@ -79,6 +81,10 @@ export class LinkClient {
   private renewing = false;
   /** Settings pushes are applied one after another, in the order they came. */
   private applying: Promise<void> = Promise.resolve();
+  /** The `host:port` of the live link, where backups are uploaded and downloaded. */
+  private linkedAddress: string | null = null;
+  /** Aborts backup transfers in flight when the client stops. */
+  private readonly transfers = new AbortController();
   private stopped = false;
   private readonly listeners = new Set<(status: LinkStatus) => void>();
   current: LinkStatus = { state: 'connecting', message: 'Starting the link.' };
@@ -101,6 +107,7 @@ export class LinkClient {
   stop(): void {
     this.stopped = true;
     this.clearTimers();
+    this.transfers.abort();
     this.socket?.removeAllListeners();
     this.socket?.disconnect();
     this.socket = null;
@@ -191,6 +198,7 @@ export class LinkClient {
       const parsed = linkWelcomeSchema.safeParse(welcome);
       if (!parsed.success) return this.options.log.warn('Dropped a malformed welcome message from the console.');
       this.backoff.reset();
+      this.linkedAddress = addressText;
       this.setStatus({ state: 'connected', message: `Linked to the console at ${addressText} as "${parsed.data.sensorName}".` });
       this.options.log.info(`Linked to the console at ${addressText} as "${parsed.data.sensorName}" (${parsed.data.sensorId}).`);
       if (this.healthTimer) clearInterval(this.healthTimer);
@@ -209,6 +217,8 @@ export class LinkClient {
         ),
       );
     });
+    socket.on('backup:produce', (request, ack) => this.onBackupRequest(socket, ack, (context) => produceAndUploadBackup(request, context)));
+    socket.on('backup:restore', (request, ack) => this.onBackupRequest(socket, ack, (context) => downloadAndRestoreBackup(request, context)));
     socket.on('link:closing', (notice) => {
       const parsed = linkRefusalSchema.safeParse(notice);
       if (!parsed.success) return;
@@ -226,8 +236,25 @@ export class LinkClient {
     });
   }
 
-  private applySettings(request: unknown): Promise<LinkAck<SettingsApplied>> {
-    return applyPushedSettings({ request, sensorId: this.state?.sensorId ?? '', core: this.options.core, store: this.options.store, log: this.options.log });
+  private async applySettings(request: unknown): Promise<LinkAck<SettingsApplied>> {
+    const answer = await applyPushedSettings({ request, sensorId: this.state?.sensorId ?? '', core: this.options.core, store: this.options.store, log: this.options.log });
+    if ('data' in answer) {
+      await rememberUploadLimit(this.options.store.directory, request).catch((error: unknown) => this.options.log.warn(`Could not remember the upload limit: ${(error as Error).message}`));
+    }
+    return answer;
+  }
+
+  /** Runs a backup or restore request and answers it while the same link is up (the console gave up on it otherwise). */
+  private onBackupRequest<T>(socket: LinkSocket, ack: unknown, run: (context: BackupRequestContext) => Promise<LinkAck<T>>): void {
+    if (typeof ack !== 'function') return this.options.log.warn('Dropped a backup request without an acknowledgement callback.');
+    const answer = (reply: LinkAck<T>) => {
+      if (socket.connected) (ack as (reply: LinkAck<T>) => void)(reply);
+    };
+    const state = this.state;
+    const address = this.linkedAddress;
+    if (!state || !address) return answer(linkError('unavailable', 'The sensor is not linked yet.'));
+    const context: BackupRequestContext = { core: this.options.core, state, stateDirectory: this.options.store.directory, address, log: this.options.log, signal: this.transfers.signal };
+    run(context).then(answer, (error: unknown) => answer(linkError('internal', `The sensor could not handle the backup request: ${(error as Error).message}`)));
   }
 
   private retry(message: string): void {

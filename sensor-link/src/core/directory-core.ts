@@ -8,13 +8,21 @@
  * Settings are applied with applySettingsFiles under the root (see
  * settings-files.ts), then the optional reload command runs (an argument
  * array, never a shell string) when a file changed.
+ * Backups: a tar of the root without its `pcaps` and `logs` folders (the seed
+ * documents' "configuration and data, not PCAPs and logs"). A restore checks
+ * the whole archive first (see backup/tar-extract.ts: nothing may land outside
+ * the root), extracts it into a staging folder inside the root, and only then
+ * replaces the root's contents (pcaps and logs stay as they are).
  */
 import { execFile } from 'node:child_process';
-import { mkdir, readFile, rm, stat, statfs, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdir, readdir, readFile, rename, rm, stat, statfs, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
-import { CoreNotSupportedError, type CaptureCore, type CoreFacts, type CoreHealth } from './capture-core.js';
+import { extractTar } from '../backup/tar-extract.js';
+import { tarDirectory } from '../backup/tar-writer.js';
+import type { CaptureCore, CoreFacts, CoreHealth } from './capture-core.js';
 import { applySettingsFiles, type CommandRunner } from './settings-files.js';
 
 export interface DirectoryCoreOptions {
@@ -51,7 +59,13 @@ const runReloadCommand: CommandRunner = (argv) =>
 const factsFileSchema = z.strictObject({ name: z.string().min(1).max(63).optional(), version: z.string().min(1).max(64).optional() });
 const statsFileSchema = z.strictObject({ packets: z.number().min(0), bytes: z.number().min(0) });
 
-const ADAPTER = 'reference directory';
+/** Top-level folders a backup leaves out and a restore leaves alone. */
+export const NOT_BACKED_UP = ['pcaps', 'logs'] as const;
+const RESTORE_STAGING_PREFIX = '.garrison-restore-';
+
+function isKeptOutOfBackups(name: string): boolean {
+  return (NOT_BACKED_UP as readonly string[]).includes(name) || name.startsWith(RESTORE_STAGING_PREFIX);
+}
 const DEFAULT_VERSION = '0.0.0-reference';
 
 async function readJson(file: string): Promise<unknown> {
@@ -117,11 +131,25 @@ export class DirectoryCore implements CaptureCore {
     await rm(marker, { force: true });
   }
 
-  async produceBackup(): Promise<void> {
-    throw new CoreNotSupportedError('Producing a backup', ADAPTER);
+  /** `targetFile` must lie outside the root (sensor-link puts it in its state folder). */
+  async produceBackup(targetFile: string): Promise<void> {
+    await tarDirectory(this.root, targetFile, { exclude: (relative) => !relative.includes('/') && isKeptOutOfBackups(relative) });
   }
 
-  async restoreBackup(): Promise<void> {
-    throw new CoreNotSupportedError('Restoring a backup', ADAPTER);
+  async restoreBackup(sourceFile: string): Promise<void> {
+    const staging = path.join(this.root, `${RESTORE_STAGING_PREFIX}${randomBytes(6).toString('hex')}`);
+    await mkdir(staging, { mode: 0o700 });
+    try {
+      await extractTar(sourceFile, staging);
+      for (const name of await readdir(this.root)) {
+        if (!isKeptOutOfBackups(name)) await rm(path.join(this.root, name), { recursive: true, force: true });
+      }
+      for (const name of await readdir(staging)) {
+        if (!isKeptOutOfBackups(name)) await rename(path.join(staging, name), path.join(this.root, name));
+      }
+    } finally {
+      await rm(staging, { recursive: true, force: true });
+    }
+    this.previous = null;
   }
 }

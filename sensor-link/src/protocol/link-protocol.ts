@@ -9,12 +9,19 @@
  * `data` is a LinkRefusal (code + sentence).
  *
  * Acknowledgements: every sensor → console event carries a callback answered
- * with LinkAck<T> = { data } | { error: { code, message } }. So does the one
- * console → sensor request, `settings:apply` (the sensor answers it).
+ * with LinkAck<T> = { data } | { error: { code, message } }. So do the
+ * console → sensor requests `settings:apply`, `backup:produce` and
+ * `backup:restore` (the sensor answers them).
  *
  * Protocol 1 grew `settings:apply` additively (no version bump): a sensor that
  * does not know the event never answers, and the console records that as an
  * apply failure ("no answer from the sensor within N s"); nothing else changed.
+ *
+ * Protocol 1 also grew `backup:produce` and `backup:restore` additively, the
+ * same way: a sensor that does not know them never answers and the console
+ * records the run as failed ("timeout"). The archive itself does not cross the
+ * socket: the sensor PUTs it to (or GETs it from) the HTTPS path named in the
+ * request, on the link port, with the client certificate of its live link.
  */
 import { z } from 'zod';
 
@@ -133,6 +140,62 @@ export const settingsAppliedSchema = z.strictObject({
 });
 export type SettingsApplied = z.infer<typeof settingsAppliedSchema>;
 
+/** Link-port HTTPS paths for backup transfers (the console serves them to linked sensors only). */
+export const BACKUP_UPLOAD_PATH_PREFIX = '/backup/v1/upload/';
+export const BACKUP_RESTORE_PATH_PREFIX = '/backup/v1/restore/';
+/** Upload headers: the archive's SHA-256 (hex) and size; the console checks both before the file becomes visible. */
+export const BACKUP_DIGEST_HEADER = 'x-garrison-backup-sha256';
+export const BACKUP_SIZE_HEADER = 'x-garrison-backup-size';
+
+const transferToken = z.string().regex(/^[A-Za-z0-9_-]{16,128}$/, 'must be 16 to 128 URL-safe characters');
+const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'must be a lower-case hex SHA-256');
+const byteCount = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+
+/**
+ * Console → sensor: produce a backup through the capture core and upload it
+ * with PUT to `uploadPath` on the link port (headers BACKUP_SIZE_HEADER and
+ * BACKUP_DIGEST_HEADER, body the tar), throttled to the sensor's applied
+ * upload bandwidth limit.
+ */
+export const backupProduceSchema = z.strictObject({
+  runId: z.string().min(1).max(64),
+  uploadPath: z.string().max(200).refine((value) => value.startsWith(BACKUP_UPLOAD_PATH_PREFIX) && transferToken.safeParse(value.slice(BACKUP_UPLOAD_PATH_PREFIX.length)).success, 'must be the upload path followed by a token'),
+});
+export type BackupProduceRequest = z.infer<typeof backupProduceSchema>;
+
+/**
+ * The sensor's answer once the console accepted the upload: what it sent. A
+ * failure is `{ error }` with the reason in words ('unavailable': the core
+ * cannot produce backups; 'internal': producing or uploading failed, e.g.
+ * "the console refused the upload: …"). The console judges the run by what it
+ * received; the answer explains failures that happened before any upload.
+ */
+export const backupProducedSchema = z.strictObject({
+  runId: z.string().min(1).max(64),
+  sizeBytes: byteCount,
+  sha256: sha256Hex,
+});
+export type BackupProduced = z.infer<typeof backupProducedSchema>;
+
+/**
+ * Console → sensor: download the archive with GET from `downloadPath` on the
+ * link port, check it has `sizeBytes` and `sha256`, and hand it to the
+ * capture core to restore. Answered once restored (or with why not).
+ */
+export const backupRestoreSchema = z.strictObject({
+  restoreId: z.string().min(1).max(64),
+  downloadPath: z.string().max(200).refine((value) => value.startsWith(BACKUP_RESTORE_PATH_PREFIX) && transferToken.safeParse(value.slice(BACKUP_RESTORE_PATH_PREFIX.length)).success, 'must be the restore path followed by a token'),
+  sizeBytes: byteCount,
+  sha256: sha256Hex,
+});
+export type BackupRestoreRequest = z.infer<typeof backupRestoreSchema>;
+
+export const backupRestoredSchema = z.strictObject({
+  restoreId: z.string().min(1).max(64),
+  restored: z.literal(true),
+});
+export type BackupRestored = z.infer<typeof backupRestoredSchema>;
+
 /** Events the sensor sends; each takes a payload and an acknowledgement callback. */
 export interface SensorToConsoleEvents {
   'health:report': (report: HealthReport, ack: (answer: LinkAck<HealthAck>) => void) => void;
@@ -146,6 +209,10 @@ export interface ConsoleToSensorEvents {
   'link:closing': (refusal: LinkRefusal) => void;
   /** Apply the effective settings of `revision`; answered once applied (or with why not). */
   'settings:apply': (request: SettingsApplyRequest, ack: (answer: LinkAck<SettingsApplied>) => void) => void;
+  /** Produce a backup and upload it; answered once the upload ended (or with why not). */
+  'backup:produce': (request: BackupProduceRequest, ack: (answer: LinkAck<BackupProduced>) => void) => void;
+  /** Download a backup, verify it and restore it through the capture core; answered once restored (or with why not). */
+  'backup:restore': (request: BackupRestoreRequest, ack: (answer: LinkAck<BackupRestored>) => void) => void;
 }
 
 export function linkError(code: LinkErrorCode, message: string): LinkAck<never> {

@@ -156,6 +156,10 @@ export async function openLinkListener(options: LinkListenerOptions): Promise<Li
     },
   );
   server.keepAliveTimeout = 5000;
+  // A backup upload may take hours over a slow link: no whole-request limit (Node's default is
+  // 300 s). Each sensor route keeps its own stall timeout, and headers must still arrive promptly.
+  server.requestTimeout = 0;
+  server.headersTimeout = 30_000;
 
   let inProgress = 0;
   let dropped = 0;
