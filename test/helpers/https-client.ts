@@ -1,6 +1,8 @@
 /**
  * A small HTTPS JSON client for tests that trusts only the given CA (the console
  * CA), so every test also proves the console's certificate chain is right.
+ * `body` is the parsed JSON of an `application/json` (or `+json`) answer and the
+ * text of any other (NDJSON exports, HTML, plain text); `text` is always the text.
  */
 import https from 'node:https';
 
@@ -19,6 +21,12 @@ export interface RequestOptions {
   headers?: Record<string, string>;
   ca: string;
   servername?: string;
+}
+
+/** `application/json` or a `+json` type; not NDJSON (`application/x-ndjson`), which is many documents. */
+function isJson(contentType: string | undefined): boolean {
+  const mediaType = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+  return mediaType === 'application/json' || mediaType.endsWith('+json');
 }
 
 export function request<Body = unknown>(url: string, options: RequestOptions): Promise<HttpResponse<Body>> {
@@ -42,7 +50,14 @@ export function request<Body = unknown>(url: string, options: RequestOptions): P
         res.on('end', () => {
           const text = Buffer.concat(chunks).toString('utf8');
           let body: unknown = text;
-          if ((res.headers['content-type'] ?? '').includes('json') && text.length > 0) body = JSON.parse(text);
+          if (isJson(res.headers['content-type']) && text.length > 0) {
+            try {
+              body = JSON.parse(text);
+            } catch (error) {
+              reject(new Error(`${options.method ?? 'GET'} ${url} answered ${res.statusCode} with malformed JSON (${String(error)}): ${text.slice(0, 200)}`));
+              return;
+            }
+          }
           resolve({ status: res.statusCode ?? 0, headers: res.headers, body: body as Body, text });
         });
       },

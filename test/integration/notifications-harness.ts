@@ -19,6 +19,7 @@ import { Writable } from 'node:stream';
 import type { RequestHandler } from 'express';
 import { migrations } from '../../migrations/index.js';
 import { createHttpApp } from '../../server/src/http/http-app.js';
+import { ApiRouteCatalogue } from '../../server/src/http/openapi.js';
 import { AuditTrail, AUDIT_COLLECTION } from '../../server/src/modules/audit/audit-trail.js';
 import { createNotificationsModule, type NotificationsOptions } from '../../server/src/modules/notifications/notifications-module.js';
 import type { NotificationsService } from '../../server/src/modules/notifications/notifications-service.js';
@@ -69,7 +70,7 @@ export async function startHarness(options: NotificationsOptions = {}, existing?
   const services = new ServiceRegistry();
   services.provide('audit', new AuditTrail(database.db.collection(AUDIT_COLLECTION), logger));
   const module: ConsoleModule = createNotificationsModule(
-    { logger, db: database.db, events, secretBox: new SecretBox(masterKey), services, instanceName: `test:${randomBytes(3).toString('hex')}`, version: '0.1.0-test' },
+    { logger, db: database.db, events, secretBox: new SecretBox(masterKey), services, instanceName: `test:${randomBytes(3).toString('hex')}`, version: '0.1.0-test', apiRoutes: new ApiRouteCatalogue() },
     { consoleName: 'garrison-test', ...options, timing: { ...FAST_TIMING, ...options.timing } },
   );
   await module.start?.();
@@ -123,7 +124,7 @@ export async function startSecondInstance(harness: Harness): Promise<{ service: 
   const services = new ServiceRegistry();
   services.provide('audit', new AuditTrail(harness.database.db.collection(AUDIT_COLLECTION), logger));
   const module = createNotificationsModule(
-    { logger, db: harness.database.db, events: new EventBus(logger), secretBox: new SecretBox(masterKey), services, instanceName: `second:${randomBytes(3).toString('hex')}`, version: '0.1.0-test' },
+    { logger, db: harness.database.db, events: new EventBus(logger), secretBox: new SecretBox(masterKey), services, instanceName: `second:${randomBytes(3).toString('hex')}`, version: '0.1.0-test', apiRoutes: new ApiRouteCatalogue() },
     { consoleName: 'garrison-test-2', timing: FAST_TIMING },
   );
   await module.start?.();

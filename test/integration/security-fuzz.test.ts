@@ -74,12 +74,18 @@ describe('fuzzing every API route from its schema', { timeout: 600_000 }, () => 
     testConsole = await startTestConsole();
     admin = await signInAsAdmin(testConsole);
 
-    // Something for every id pool: a site, a zone, sensors, a user, an API token, a connection string.
+    // Something for every id pool: a site, a zone, sensors, a user, an API token, a connection string, a forwarding rule.
     const site = await api<{ id: string }>(testConsole, 'POST', '/sites', { headers: admin.headers, body: { name: 'Fuzz site' } });
     const zone = await api<{ id: string }>(testConsole, 'POST', '/zones', { headers: admin.headers, body: { siteId: site.body.id, name: 'Fuzz zone' } });
     await seedSensors(testConsole.garrison.database().connection, 6, (index) => (index % 2 === 0 ? { siteId: site.body.id, zoneId: zone.body.id } : {}));
     await api(testConsole, 'POST', '/users', { headers: admin.headers, body: { username: 'fuzz-victim', role: 'read-only', password: 'victim-password-8d1f4e' } });
     await createApiToken(testConsole, 'read-only');
+    // A webhook to a closed port: rule tests and deliveries fail fast, as against a SIEM that is down.
+    const rule = await api(testConsole, 'POST', '/notifications/rules', {
+      headers: admin.headers,
+      body: { name: 'Fuzz rule', conditions: { eventTypes: ['all'] }, actions: [{ type: 'webhook', config: { url: 'https://127.0.0.1:9/hook', secret: 'fuzz-hmac-secret' } }] },
+    });
+    assert.equal(rule.status, 201, rule.text);
 
     const document = await api<Parameters<typeof operationsOf>[0]>(testConsole, 'GET', '/openapi.json');
     assert.equal(document.status, 200);
@@ -108,6 +114,7 @@ describe('fuzzing every API route from its schema', { timeout: 600_000 }, () => 
   it('answers no request with a 5xx, and survives', async () => {
     assert.ok(operations.length >= 50, `the catalogue lists ${operations.length} operations`);
     assert.ok(pools.ids.length >= 5, `real ids to aim at: ${pools.ids.length}`);
+    assert.ok(operations.some((operation) => operation.path.startsWith('/api/v1/notifications/')), 'the notifications routes are in the catalogue');
     const startedAt = Date.now();
     const failures: string[] = [];
     let requests = 0;

@@ -3,6 +3,8 @@
  * Analyst restricted to one site, and one restricted to one zone of another site,
  * see only the sensors, sites, zones, settings, drift rows and system events of
  * their scope, and every read or change outside it is a 403 naming the scope.
+ * Console-wide things (forwarding rules, deliveries, the mail server, the audit
+ * trail) are refused to every scoped user, naming why.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -180,6 +182,61 @@ describe('site/zone scope of users', () => {
     assert.equal(all.body.events.length, 5);
     const outside = all.body.events.find((event) => event.sensor?.id === sensorIn(3)._id)!;
     assertOutOfScope(await get(zoneAnalyst, `/notifications/events/${outside.id}`), ids.zoneB1);
+  });
+
+  it('fills a page of events from the scope (filtered in the query, not after the limit)', async () => {
+    type Events = { events: Array<{ sensor: { id: string } | null }> };
+    // Zone B1's only event is the third newest: filtering after `limit=1` would leave the page empty.
+    const first = await get<Events>(zoneAnalyst, '/notifications/events?limit=1');
+    assert.equal(first.status, 200, first.text);
+    assert.deepEqual(first.body.events.map((event) => event.sensor?.id), [sensorIn(2)._id]);
+    const siteA = await get<Events>(siteAnalyst, '/notifications/events?limit=2');
+    assert.deepEqual(siteA.body.events.map((event) => event.sensor?.id), [sensorIn(0)._id, sensorIn(1)._id]);
+    // A filter narrows within the scope and never widens it.
+    const other = await get<Events>(zoneAnalyst, `/notifications/events?siteId=${ids.siteA}`);
+    assert.deepEqual(other.body.events, []);
+  });
+
+  it('refuses forwarding rules, deliveries and the mail server to a scoped user', async () => {
+    const webhookRule = { name: 'scope webhook', conditions: { eventTypes: ['all'] }, actions: [{ type: 'webhook', config: { url: 'https://127.0.0.1:9/hook', secret: 'scope-test-secret' } }] };
+    const created = await send<{ id: string }>(admin, 'POST', '/notifications/rules', webhookRule);
+    assert.equal(created.status, 201, created.text);
+    const ruleId = created.body.id;
+    for (const [who, scopeId] of [[siteAnalyst, ids.siteA], [zoneAnalyst, ids.zoneB1]] as const) {
+      for (const path of ['/notifications/rules', `/notifications/rules/${ruleId}`, '/notifications/deliveries', '/notifications/smtp']) {
+        const response = await get(who, path);
+        assertOutOfScope(response, scopeId);
+        assert.match((response.body as ErrorBody).error.message, /whole console.*without a site\/zone scope/, path);
+      }
+      assertOutOfScope(await send(who, 'POST', '/notifications/rules', { ...webhookRule, name: 'scoped attempt' }), scopeId);
+      assertOutOfScope(await send(who, 'PUT', `/notifications/rules/${ruleId}`, { ...webhookRule, name: 'renamed by scope' }), scopeId);
+      assertOutOfScope(await send(who, 'POST', `/notifications/rules/${ruleId}/test`), scopeId);
+      assertOutOfScope(await send(who, 'DELETE', `/notifications/rules/${ruleId}`), scopeId);
+      assertOutOfScope(await send(who, 'POST', '/notifications/smtp/test', { to: 'soc@example.org' }), scopeId);
+      // What a form needs stays readable: it holds no site's data.
+      assert.equal((await get(who, '/notifications/catalogue')).status, 200);
+    }
+    const rules = await get<{ rules: Array<{ id: string; name: string }> }>(admin, '/notifications/rules');
+    assert.equal(rules.status, 200, rules.text);
+    assert.deepEqual(rules.body.rules.map((rule) => rule.name), ['scope webhook'], 'the refused calls created, renamed and deleted nothing');
+    const unscoped = await signInAs(testConsole, 'security-analyst');
+    assert.equal((await get(unscoped, `/notifications/rules/${ruleId}`)).status, 200, 'an unscoped analyst reads the rule');
+  });
+
+  it('refuses the audit trail (list, export, verify) to a scoped user', async () => {
+    for (const path of ['/audit', '/audit/export', '/audit/verify']) {
+      const response = await get(siteAnalyst, path);
+      assertOutOfScope(response, ids.siteA);
+      assert.match((response.body as ErrorBody).error.message, /^Audit records span the whole console/, path);
+    }
+    const before = await get<{ records: Array<{ action: string }> }>(admin, '/audit?action=audit.exported');
+    assert.deepEqual(before.body.records, [], 'the refused export was not taken (nor recorded as taken)');
+    const unscoped = await signInAs(testConsole, 'security-analyst');
+    const exported = await get(unscoped, '/audit/export');
+    assert.equal(exported.status, 200);
+    assert.match(String(exported.headers['content-type']), /application\/x-ndjson/);
+    assert.equal(exported.body, exported.text, 'an NDJSON answer comes back as its text');
+    assert.ok(exported.text.split('\n').filter((line) => line.length > 0).every((line) => typeof JSON.parse(line) === 'object'), 'one JSON record a line');
   });
 
   it('an admin with a scope cannot create a site or change one outside it', async () => {

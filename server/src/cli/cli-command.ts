@@ -11,12 +11,26 @@
 import { z } from 'zod';
 import type { Permission, Role } from '../http/permissions.js';
 import type { AuditActor } from '../modules/audit/audit-chain.js';
+import type { UserRecord, UserScope } from '../modules/users/accounts/user-model.js';
 
 export interface CliUser {
   id: string;
   username: string;
   role: Role;
   mustChangePassword: boolean;
+  /** The user's site/zone scope as at sign-in (http/access-scope.ts); null: the whole fleet. */
+  scope: UserScope | null;
+}
+
+/** The CLI user of a signed-in user record. */
+export function cliUserOf(record: Pick<UserRecord, '_id' | 'username' | 'role' | 'mustChangePassword' | 'scope'>): CliUser {
+  return {
+    id: String(record._id),
+    username: record.username,
+    role: record.role,
+    mustChangePassword: record.mustChangePassword,
+    scope: record.scope ? { siteIds: [...record.scope.siteIds], zoneIds: [...record.scope.zoneIds] } : null,
+  };
 }
 
 /** Who runs a command and from where: every state-changing command audits both. */

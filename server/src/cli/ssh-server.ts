@@ -15,7 +15,7 @@ import type { Logger } from '../platform/logger.js';
 import { isAppError } from '../platform/errors.js';
 import { normalizeAddress } from '../modules/audit/audit-request.js';
 import type { SignInService } from '../modules/users/auth/sign-in-service.js';
-import type { CliInvocation, CliUser } from './cli-command.js';
+import { cliUserOf, type CliInvocation, type CliUser } from './cli-command.js';
 import type { CommandRegistry } from './command-registry.js';
 import type { PublicKeySignIn } from './ssh-keys/public-key-sign-in.js';
 import { runShell } from './cli-shell.js';
@@ -160,13 +160,13 @@ export class SshServer {
     }
     const record = await this.options.publicKeySignIn.verify({ username, sourceAddress, key, signedData: context.blob, signature: context.signature, hashAlgo: context.hashAlgo });
     if (!record) return { offered: false, counted: true };
-    return { user: { id: String(record._id), username: record.username, role: record.role, mustChangePassword: record.mustChangePassword }, offered: false, counted: true };
+    return { user: cliUserOf(record), offered: false, counted: true };
   }
 
   private async verify(username: string, password: string, sourceAddress: string | null): Promise<CliUser | null> {
     try {
       const record = await this.options.signIn().verifyPassword({ username, password, sourceAddress, channel: 'ssh' });
-      return { id: String(record._id), username: record.username, role: record.role, mustChangePassword: record.mustChangePassword };
+      return cliUserOf(record);
     } catch (error) {
       // Wrong password, locked out, disabled: the sign-in service audited and logged it; SSH only says "denied".
       if (isAppError(error)) return null;

@@ -9,8 +9,12 @@
  *
  * Routes ask `scopeOf(req)` (null: unrestricted) and check what they touch with
  * `scope.require(placement, what)`, which refuses with 403 naming the scope;
- * lists are filtered with `scope.covers(placement)` or, for the sensors list, in
- * the query itself.
+ * lists are filtered with `scope.covers(placement)` or, better, in the query
+ * itself (the sensors and system-event lists), so a page is never cut short.
+ *
+ * Console-wide things a scope cannot cut a part of (forwarding rules and
+ * deliveries, the mail server, the audit trail) need a user without a scope:
+ * `requireUnscoped(req, what)` refuses a scoped one with 403 naming why.
  */
 import type { Request } from 'express';
 import { AppError } from '../platform/errors.js';
@@ -60,6 +64,15 @@ export class AccessScope {
     });
   }
 
+  /** The 403 for console-wide `what` (a plural sentence subject: 'Forwarding rules', 'Audit records'). */
+  consoleWideRefusal(what: string): AppError {
+    return new AppError(
+      'forbidden',
+      `${what} span the whole console, so they are outside your access scope (${this.describe()}): only a user without a site/zone scope may use them.`,
+      { scope: { siteIds: [...this.siteIds], zoneIds: [...this.zoneIds] } },
+    );
+  }
+
   describe(): string {
     const list = (ids: ReadonlySet<string>) => (ids.size === 0 ? 'none' : [...ids].join(', '));
     return `sites: ${list(this.siteIds)}; zones: ${list(this.zoneIds)}`;
@@ -70,4 +83,10 @@ export class AccessScope {
 export function scopeOf(req: Request): AccessScope | null {
   const { scope } = principalOf(req);
   return scope === null ? null : new AccessScope(scope);
+}
+
+/** Refuses (403) a user with a site/zone scope: `what` (plural) is console-wide. */
+export function requireUnscoped(req: Request, what: string): void {
+  const scope = scopeOf(req);
+  if (scope) throw scope.consoleWideRefusal(what);
 }

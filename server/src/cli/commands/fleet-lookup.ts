@@ -3,6 +3,7 @@
  * id. Zone names are unique within a site only, so a zone may also be given as
  * `Site/Zone`; an ambiguous name is refused with the candidates listed.
  */
+import type { AccessScope } from '../../http/access-scope.js';
 import type { ConsoleContext } from '../../platform/console-module.js';
 import { AppError } from '../../platform/errors.js';
 import { nameKeyOf } from '../../modules/fleet/name-key.js';
@@ -14,6 +15,7 @@ import { zoneModel, type ZoneModel } from '../../modules/fleet/zones/zone-model.
 export interface ZoneRef {
   id: string;
   name: string;
+  siteId: string;
   siteName: string;
 }
 
@@ -30,15 +32,17 @@ export class FleetLookup {
     this.queries = new SensorQueries(this.sensors, this.zones, this.sites);
   }
 
-  async sensorNamed(nameOrId: string): Promise<Pick<SensorDocument, '_id' | 'name'>> {
+  /** The sensor with its placement, for scope checks (http/access-scope.ts). */
+  async sensorNamed(nameOrId: string): Promise<Pick<SensorDocument, '_id' | 'name' | 'siteId' | 'zoneId'>> {
     const found = await this.sensors
-      .findOne({ $or: [{ nameKey: nameKeyOf(nameOrId) }, { _id: nameOrId }] }, { name: 1 })
-      .lean<Pick<SensorDocument, '_id' | 'name'>>();
+      .findOne({ $or: [{ nameKey: nameKeyOf(nameOrId) }, { _id: nameOrId }] }, { name: 1, siteId: 1, zoneId: 1 })
+      .lean<Pick<SensorDocument, '_id' | 'name' | 'siteId' | 'zoneId'>>();
     if (!found) throw new AppError('not_found', `No sensor is named ${nameOrId}. "sensors list" shows them all.`);
     return found;
   }
 
-  async zoneNamed(text: string): Promise<ZoneRef> {
+  /** `scope` (a CLI user's) narrows an ambiguous name to the zones it covers; the caller still checks the zone found. */
+  async zoneNamed(text: string, scope: AccessScope | null = null): Promise<ZoneRef> {
     const slash = text.indexOf('/');
     const siteName = slash > 0 ? text.slice(0, slash) : null;
     const zoneName = slash > 0 ? text.slice(slash + 1) : text;
@@ -53,10 +57,15 @@ export class FleetLookup {
     const sites = new Map(
       (await this.sites.find({ _id: { $in: zones.map((zone) => zone.siteId) } }, { name: 1 }).lean<Array<{ _id: string; name: string }>>()).map((site) => [site._id, site.name]),
     );
-    const refs = zones.map((zone) => ({ id: zone._id, name: zone.name, siteName: sites.get(zone.siteId) ?? '(deleted site)' }));
+    const refs = zones.map((zone) => ({ id: zone._id, name: zone.name, siteId: zone.siteId, siteName: sites.get(zone.siteId) ?? '(deleted site)' }));
     const [only] = refs;
     if (refs.length === 1 && only) return only;
     if (refs.length === 0) throw new AppError('not_found', `No zone is named ${text}.`);
-    throw new AppError('conflict', `Several zones are named ${zoneName}: ${refs.map((zone) => `${zone.siteName}/${zone.name}`).join(', ')}. Give it as Site/Zone.`);
+    // A scoped user choosing among namesakes is offered only the zones of its scope.
+    const candidates = scope ? refs.filter((zone) => scope.covers({ siteId: zone.siteId, zoneId: zone.id })) : refs;
+    const [onlyCandidate] = candidates;
+    if (candidates.length === 1 && onlyCandidate) return onlyCandidate;
+    if (scope && candidates.length === 0) throw scope.refusal(`Zone ${zoneName}`);
+    throw new AppError('conflict', `Several zones are named ${zoneName}: ${candidates.map((zone) => `${zone.siteName}/${zone.name}`).join(', ')}. Give it as Site/Zone.`);
   }
 }

@@ -1,11 +1,16 @@
 /**
  * `sensors list [--zone Z] [--state S]` and `sensors show <name>`: the same
  * queries and presenters as GET /api/v1/sensors, printed as text.
+ *
+ * A user with a site/zone scope lists only the sensors of its scope (filtered in
+ * the query, as the API does) and is refused, naming the scope, a zone or a
+ * sensor outside it.
  */
 import { z } from 'zod';
+import { AccessScope } from '../../http/access-scope.js';
 import { SENSOR_STATES } from '../../modules/fleet/sensor-model.js';
 import type { SensorListItem } from '../../modules/fleet/sensors/sensor-presenter.js';
-import { defineCommand, lines, type CliCommand } from '../cli-command.js';
+import { defineCommand, lines, type CliCommand, type CliInvocation } from '../cli-command.js';
 import type { FleetLookup } from './fleet-lookup.js';
 
 /** Sensors are read in pages of the API's largest page size. */
@@ -38,6 +43,10 @@ function row(sensor: SensorListItem): string[] {
   ];
 }
 
+function scopeOf(invocation: CliInvocation): AccessScope | null {
+  return invocation.user.scope ? new AccessScope(invocation.user.scope) : null;
+}
+
 export function sensorCommands(lookup: FleetLookup): CliCommand[] {
   return [
     defineCommand({
@@ -48,18 +57,23 @@ export function sensorCommands(lookup: FleetLookup): CliCommand[] {
       positionals: [],
       options: { zone: { kind: 'value', alias: 'z' }, state: { kind: 'value', alias: 's' } },
       schema: listArguments,
-      async run(args) {
-        const zone = args.zone ? await lookup.zoneNamed(args.zone) : null;
+      async run(args, invocation) {
+        const scope = scopeOf(invocation);
+        const zone = args.zone ? await lookup.zoneNamed(args.zone, scope) : null;
+        if (zone) scope?.require({ siteId: zone.siteId, zoneId: zone.id }, `Zone ${zone.siteName}/${zone.name}`);
         const items: SensorListItem[] = [];
         for (let offset = 0; ; offset += PAGE) {
-          const page = await lookup.queries.list({
-            sort: 'name',
-            order: 'asc',
-            limit: PAGE,
-            offset,
-            ...(zone ? { zoneId: zone.id } : {}),
-            ...(args.state ? { state: args.state } : {}),
-          });
+          const page = await lookup.queries.list(
+            {
+              sort: 'name',
+              order: 'asc',
+              limit: PAGE,
+              offset,
+              ...(zone ? { zoneId: zone.id } : {}),
+              ...(args.state ? { state: args.state } : {}),
+            },
+            scope,
+          );
           items.push(...page.items);
           if (page.items.length < PAGE) break;
         }
@@ -79,8 +93,9 @@ export function sensorCommands(lookup: FleetLookup): CliCommand[] {
       positionals: ['name'],
       options: {},
       schema: z.strictObject({ name: z.string('is missing: give the sensor name').trim().min(1, 'must not be empty') }),
-      async run(args) {
+      async run(args, invocation) {
         const found = await lookup.sensorNamed(args.name);
+        scopeOf(invocation)?.require(found, `Sensor ${found.name}`);
         const sensor = await lookup.queries.detail(found._id);
         const health = sensor.health;
         return lines(

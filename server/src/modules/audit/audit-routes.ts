@@ -3,9 +3,15 @@
  *   GET /          filtered pages, newest first: { records, nextBefore }
  *   GET /export    every matching record, oldest first, as NDJSON (one record a line)
  *   GET /verify    { valid, checked, firstBrokenSequence? }
+ *
+ * The trail is console-wide (users, settings, sign-ins of every site, chained
+ * together so that no part can be verified alone), so a user with a site/zone
+ * scope is refused (403 naming why) rather than shown a filtered, unverifiable part.
  */
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import type { Request } from 'express';
+import { requireUnscoped } from '../../http/access-scope.js';
 import type { ApiRouter } from '../../http/http-app.js';
 import { DescribedRouter, type ApiRouteCatalogue } from '../../http/openapi.js';
 import type { Logger } from '../../platform/logger.js';
@@ -17,10 +23,12 @@ import { exportAuditQuery, listAuditQuery } from './schema.js';
 
 export function auditRoutes(catalogue: ApiRouteCatalogue, queries: AuditQueries, audit: AuditTrail, logger: Logger): ApiRouter {
   const routes = new DescribedRouter(catalogue, '/audit', 'Audit');
+  const wholeConsoleOnly = (req: Request) => requireUnscoped(req, 'Audit records');
 
   routes.route(
     { method: 'get', path: '/', summary: 'Audit records, newest first, filtered and paged', permission: 'audit:read', query: listAuditQuery },
-    async ({ query }) => {
+    async ({ query }, req) => {
+      wholeConsoleOnly(req);
       const { limit, before, ...filter } = query;
       const page = await queries.page(filter, { limit, ...(before === undefined ? {} : { before }) });
       return { records: page.records.map(presentAuditRecord), nextBefore: page.nextBefore };
@@ -30,6 +38,7 @@ export function auditRoutes(catalogue: ApiRouteCatalogue, queries: AuditQueries,
   routes.route(
     { method: 'get', path: '/export', summary: 'Every matching audit record, oldest first, as NDJSON', permission: 'audit:read', query: exportAuditQuery },
     async ({ query: filter }, req, res) => {
+      wholeConsoleOnly(req);
       // Taking a copy of the trail is itself worth a record.
       await audit.record({ ...auditContextOf(req), action: 'audit.exported', target: null, outcome: 'success', after: { filter } });
       res.status(200);
@@ -54,7 +63,10 @@ export function auditRoutes(catalogue: ApiRouteCatalogue, queries: AuditQueries,
 
   routes.route(
     { method: 'get', path: '/verify', summary: 'Check the hash chain: { valid, checked, firstBrokenSequence? }', permission: 'audit:read' },
-    async () => queries.verify(),
+    async (_input, req) => {
+      wholeConsoleOnly(req);
+      return queries.verify();
+    },
   );
 
   return routes.apiRouter();

@@ -37,7 +37,7 @@ export interface NotificationsOptions {
 }
 
 /** What the module needs from the console; tests can build just this. */
-export type NotificationsContext = Pick<ConsoleContext, 'logger' | 'db' | 'events' | 'secretBox' | 'services' | 'instanceName' | 'version'>;
+export type NotificationsContext = Pick<ConsoleContext, 'logger' | 'db' | 'events' | 'secretBox' | 'services' | 'instanceName' | 'version' | 'apiRoutes'>;
 
 export function createActionRegistry(version: string): ActionRegistry {
   return new ActionRegistry()
@@ -75,7 +75,7 @@ export function createNotificationsModule(context: NotificationsContext, options
   let offValidationChange: (() => void) | null = null;
   return {
     name: 'notifications',
-    apiRouters: [{ path: '/notifications', router: notificationRoutes(service, (entry) => context.services.get('audit').record(entry).then(() => undefined)) }],
+    apiRouters: [notificationRoutes(context.apiRoutes, service, (entry) => context.services.get('audit').record(entry).then(() => undefined))],
     async start() {
       offValidationChange = context.events.on('pki.outbound-validation-changed', () => void service.closeConnections());
       sources.start();

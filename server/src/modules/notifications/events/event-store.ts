@@ -31,6 +31,8 @@ export interface EventQuery {
   zoneId?: string;
   from?: Date;
   to?: Date;
+  /** A user's site/zone scope: only events of these sites or zones (http/access-scope.ts). */
+  within?: { siteIds: readonly string[]; zoneIds: readonly string[] };
   limit: number;
 }
 
@@ -52,6 +54,7 @@ export class EventStore {
     if (query.sensorId) filter.sensorId = query.sensorId;
     if (query.siteId) filter.siteId = query.siteId;
     if (query.zoneId) filter.zoneId = query.zoneId;
+    if (query.within) filter.$or = [{ siteId: { $in: [...query.within.siteIds] } }, { zoneId: { $in: [...query.within.zoneIds] } }];
     if (query.from || query.to) {
       filter.occurredAt = { ...(query.from ? { $gte: query.from } : {}), ...(query.to ? { $lt: query.to } : {}) };
     }
