@@ -4,12 +4,14 @@
  * A restart is a new process on the same data directory and ports. Answers on
  * its IPC channel:
  *   { kind: 'memory' }                  → { rssBytes, heapUsedBytes } after a full GC
+ *   { kind: 'database-time' }           → { top } the database commands that took longest since the last ask
  *   { kind: 'presence', sensorId }      → { state, reason } from the sensor record
  *   { kind: 'stop', removeData }        → stops the console (and removes its data), exits
  * and sends { kind: 'ready', linkPort, connectionString? } once started.
  */
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
+import mongoose, { type Query } from 'mongoose';
 import { z } from 'zod';
 import { startTestConsole, type TestConsole } from '../helpers/test-console.js';
 import { standingConnectionString } from '../helpers/test-sensors.js';
@@ -17,6 +19,7 @@ import { signInAsAdmin } from '../helpers/test-session.js';
 
 const requestSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('memory') }),
+  z.strictObject({ kind: z.literal('database-time') }),
   z.strictObject({ kind: z.literal('presence'), sensorId: z.string() }),
   z.strictObject({ kind: z.literal('stop'), removeData: z.boolean() }),
 ]);
@@ -32,13 +35,37 @@ function collectGarbage(): void {
 }
 
 const [dataDir = '', linkPort = '', httpsPort = '', round = 'first'] = process.argv.slice(2);
-const env = { GARRISON_LINK_PORT: linkPort, GARRISON_HTTPS_PORT: httpsPort, GARRISON_LOG_LEVEL: 'warn' };
+// The test console reads only the variables it is given: pass on the bench's GARRISON_* tuning (rate limits, handshake cap).
+const tuning = Object.fromEntries(Object.entries(process.env).filter((entry): entry is [string, string] => entry[0].startsWith('GARRISON_') && entry[1] !== undefined));
+const env = { GARRISON_LOG_LEVEL: 'warn', ...tuning, GARRISON_LINK_PORT: linkPort, GARRISON_HTTPS_PORT: httpsPort };
+// Database time by model and operation, measured from mongoose's query middleware (registered before the
+// console compiles its models): the embedded database has one pooled connection, so its time is the budget.
+const databaseTime = new Map<string, { count: number; totalMs: number }>();
+const QUERY_OPERATIONS = /^(find|findOne|findOneAndUpdate|updateOne|updateMany|countDocuments|deleteOne|deleteMany)$/;
+type AnyQuery = Query<unknown, unknown>;
+mongoose.plugin((schema) => {
+  const began = new WeakMap<object, number>();
+  schema.pre(QUERY_OPERATIONS, function recordStart(this: AnyQuery) {
+    began.set(this, performance.now());
+  });
+  schema.post(QUERY_OPERATIONS, function recordEnd(this: AnyQuery) {
+    const start = began.get(this);
+    if (start === undefined) return;
+    const key = `${this.model.modelName}.${(this as AnyQuery & { op?: string }).op ?? '?'}`;
+    const entry = databaseTime.get(key) ?? { count: 0, totalMs: 0 };
+    entry.count += 1;
+    entry.totalMs += performance.now() - start;
+    databaseTime.set(key, entry);
+  });
+});
+
 const startedAt = Date.now();
 const testConsole: TestConsole = await startTestConsole({ dataDir, env });
 const startMs = Date.now() - startedAt;
 // Only the first start signs in (it changes the first admin's one-time password).
 const connectionString = round === 'first' ? (await standingConnectionString(testConsole, (await signInAsAdmin(testConsole)).headers)).connectionString : null;
 send({ kind: 'ready', linkPort: testConsole.linkPort, connectionString, startMs });
+
 
 // The bench died or was killed: never outlive it (the embedded database would linger).
 process.on('disconnect', () => {
@@ -54,6 +81,11 @@ process.on('message', (raw) => {
         collectGarbage();
         const memory = process.memoryUsage();
         return send({ kind: 'memory', rssBytes: memory.rss, heapUsedBytes: memory.heapUsed });
+      }
+      case 'database-time': {
+        const top = [...databaseTime].sort((a, b) => b[1].totalMs - a[1].totalMs).slice(0, 8);
+        databaseTime.clear();
+        return send({ kind: 'database-time', top: top.map(([command, entry]) => ({ command, count: entry.count, totalMs: Math.round(entry.totalMs), meanMs: Math.round((entry.totalMs / entry.count) * 10) / 10 })) });
       }
       case 'presence': {
         const record = await testConsole.garrison.database().db.collection('sensors').findOne({ _id: request.data.sensorId as never });

@@ -46,6 +46,14 @@ export type LinkNamespace = Namespace<SensorToConsoleEvents, ConsoleToSensorEven
 const SENSOR_CERTIFICATE_VALIDITY_DAYS = 90;
 /** Sensor lookups (one per link handshake) allowed at once; see the load-shedding note in the middleware. */
 const MAX_LOOKUPS_IN_FLIGHT = 32;
+/**
+ * `onLinked` is called for the sensors linked within a window together, in one turn, so the settings push
+ * reads their settings in one batch. One call per link made the push read (and the embedded database scan)
+ * the sensors and settings collections once per link: during a reconnect storm those reads queued on the
+ * database's one connection until handshakes timed out. The window is twice the recent sensor lookup time
+ * (how long the database queue is), between these bounds: short when idle, long in a storm.
+ */
+const LINKED_NOTICE_MS = { min: 200, max: 10_000 };
 
 function refusalError(refusal: LinkRefusal): Error & { data: LinkRefusal } {
   return Object.assign(new Error(refusal.message), { data: refusal });
@@ -57,7 +65,7 @@ export interface LinkNamespaceOptions {
   healthIntervalMs: number;
   /** Live sockets by sensor id, owned by the link module. */
   live: Map<string, LinkSocket>;
-  /** Called once a sensor is linked and welcomed (the settings push checks whether it is behind). */
+  /** Called once a sensor is linked and welcomed, for the links of ~200 ms together (the settings push checks whether it is behind). */
   onLinked?: (sensorId: string) => void;
 }
 
@@ -66,6 +74,21 @@ export function setUpLinkNamespace(namespace: LinkNamespace, options: LinkNamesp
   const logger = context.logger.child({ component: 'link' });
   const fleet = () => context.services.get('fleet');
   let lookupsInFlight = 0;
+  /** Smoothed duration of the sensor lookups (ms): how long the database queue is right now. */
+  let lookupMs = 0;
+  const linkedSinceNotice = new Set<string>();
+  let noticeTimer: NodeJS.Timeout | null = null;
+  const noticeLinked = (sensorId: string) => {
+    if (!options.onLinked) return;
+    linkedSinceNotice.add(sensorId);
+    noticeTimer ??= setTimeout(() => {
+      noticeTimer = null;
+      const linked = [...linkedSinceNotice];
+      linkedSinceNotice.clear();
+      // A sensor whose link closed meanwhile is checked again when it links again.
+      for (const id of linked) if (live.has(id)) options.onLinked?.(id);
+    }, Math.min(LINKED_NOTICE_MS.max, Math.max(LINKED_NOTICE_MS.min, 2 * lookupMs))).unref();
+  };
 
   namespace.use((socket, next) => {
     const refuse = (refusal: LinkRefusal) => {
@@ -90,19 +113,17 @@ export function setUpLinkNamespace(namespace: LinkNamespace, options: LinkNamesp
       return refuse({ code: 'busy', message: 'The console is admitting many sensors at once; the link will retry shortly.' });
     }
     lookupsInFlight += 1;
-    const lookUp = async () => {
-      const sensor = await fleet().findByCertificateSerial(identity.serialNumber);
-      if (sensor && sensor._id === identity.sensorId && sensor.state !== 'revoked' && sensor.revokedAt === null) return { sensor };
-      // Say why: a revoked sensor is told so; anything else is an unknown (superseded or deleted) certificate.
-      const owner = await fleet().findById(identity.sensorId);
-      return { sensor: null, revoked: owner?.state === 'revoked' };
-    };
-    lookUp()
-      .then(({ sensor, revoked }) => {
-        if (revoked) return refuse({ code: 'revoked', message: 'This sensor was revoked on the console; an admin must enrol it again.' });
-        if (!sensor) {
+    const lookupStartedAt = performance.now();
+    fleet()
+      .checkLinkCertificate(identity.sensorId, identity.serialNumber)
+      .then((check) => {
+        lookupMs = 0.8 * lookupMs + 0.2 * (performance.now() - lookupStartedAt);
+        // Say why: a revoked sensor is told so; anything else is an unknown (superseded or deleted) certificate.
+        if (!check.ok && check.refusal === 'revoked') return refuse({ code: 'revoked', message: 'This sensor was revoked on the console; an admin must enrol it again.' });
+        if (!check.ok) {
           return refuse({ code: 'unknown-sensor', message: 'This certificate belongs to no enrolled sensor (it was replaced by a re-enrolment, or the sensor was deleted). Re-enrol the sensor.' });
         }
+        const { sensor } = check;
         socket.data = { sensorId: sensor._id, sensorName: sensor.name, zoneId: sensor.zoneId, serialNumber: identity.serialNumber, closing: null };
         next();
       })
@@ -134,7 +155,7 @@ export function setUpLinkNamespace(namespace: LinkNamespace, options: LinkNamesp
       consoleTime: new Date().toISOString(),
       healthIntervalMs: options.healthIntervalMs,
     });
-    options.onLinked?.(sensorId);
+    noticeLinked(sensorId);
 
     socket.on('health:report', (report, ack) => {
       const receivedAt = Date.now();

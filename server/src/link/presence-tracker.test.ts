@@ -20,6 +20,7 @@ function recordingFleet(options: { failPresence?: () => boolean } = {}) {
     recordEnrollment: unexpected,
     findById: unexpected,
     findByCertificateSerial: unexpected,
+    checkLinkCertificate: unexpected,
     recordRenewedCertificate: unexpected,
     revoke: unexpected,
     revokedSerials: unexpected,

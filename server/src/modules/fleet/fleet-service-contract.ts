@@ -44,6 +44,11 @@ export interface HealthUpdate {
   lastSeenAt: Date;
 }
 
+export type LinkCertificateCheck =
+  | { ok: true; sensor: Pick<SensorDocument, '_id' | 'name' | 'zoneId'> }
+  /** revoked: the sensor was revoked; unknown: no such sensor, or the certificate was superseded (re-enrolment, renewal). */
+  | { ok: false; refusal: 'revoked' | 'unknown' };
+
 export interface FleetService {
   /**
    * Records a sensor that just enrolled. Re-enrolling an existing name keeps the
@@ -54,11 +59,17 @@ export interface FleetService {
   findById(sensorId: string): Promise<SensorDocument | null>;
   /** The sensor a presented client certificate belongs to, or null (unknown / superseded serial). */
   findByCertificateSerial(serialNumber: string): Promise<SensorDocument | null>;
+  /**
+   * Whether a link may open with this certificate (sensor id from the certificate, its serial):
+   * the sensor exists, is not revoked and this is its current certificate. One primary-key read,
+   * run on every link handshake, so it must stay cheap at 5,000 sensors (see fleet-service.ts).
+   */
+  checkLinkCertificate(sensorId: string, serialNumber: string): Promise<LinkCertificateCheck>;
   /** Replaces the sensor's certificate after a renewal over the link. */
   recordRenewedCertificate(sensorId: string, certificate: SensorCertificate): Promise<void>;
   /** Applies presence changes (conditional on the state actually changing) and publishes `sensor.presence-changed`. */
   updatePresence(updates: PresenceUpdate[]): Promise<void>;
-  /** Batched health/last-seen writes (one bulkWrite per flush, not one write per heartbeat). */
+  /** Health/last-seen of a flush (the newest report per sensor), written together: never a write per heartbeat as it arrives. */
   recordHealth(updates: HealthUpdate[]): Promise<void>;
   /** Revokes (and with `remove`, deletes) a sensor; publishes `sensor.revoked`. Returns its certificate serial. */
   revoke(sensorId: string, options: { byUser: string | null; remove: boolean }): Promise<{ serialNumber: string } | null>;
