@@ -16,6 +16,8 @@ const SCENARIOS: Record<string, { file: string; what: string }> = {
   link: { file: 'link-bench.ts', what: 'N mutual-TLS sensor links: connect, memory per link, restart, dead-link detection' },
   notifications: { file: 'notifications-bench.ts', what: 'events/s to syslog over TCP with the outbox persisting every delivery' },
   'sensor-list': { file: 'sensor-list-bench.ts', what: 'sensor list API latency over 5,000 sensors' },
+  backup: { file: 'backup-bench.ts', what: 'one large sensor backup to SMB vs smbclient put (ratio), console peak RSS; then 10 at once' },
+  'settings-push': { file: 'settings-push-bench.ts', what: 'zone settings push to N sensors: time until all acknowledged, console CPU per sensor, vs a bare socket.io server' },
 };
 
 const requested: Array<{ name: string; args: string[] }> = [];

@@ -116,7 +116,7 @@ export function createLinkModule(context: ConsoleContext): ConsoleModule {
           if (event.reEnrolled) close(event.sensorId, 'replaced', 'The sensor enrolled again; this link used the superseded certificate.');
         }),
         // Only sensors linked to this instance are pushed to; the others get their settings when they link.
-        context.events.on('settings.changed', (event) => settingsPush.changed(event.sensorIds)),
+        context.events.on('settings.changed', (event) => settingsPush.changed(event.sensorIds, event.placements)),
       );
       context.components.set('sensor-link', 'up', `TLS on ${context.config.bindAddress}:${listener.port}`);
       logger.info({ linkPort: listener.port, settings }, 'sensor link listening');

@@ -1,6 +1,6 @@
 /**
  * The settings pusher against fake sockets and a fake settings service:
- * bounded concurrency for a big zone, coalescing of pushes to one sensor,
+ * bounded concurrency for a big zone, one settings read per batch, coalescing of pushes to one sensor,
  * only linked sensors pushed to, reconnect pushes only when behind, and each
  * kind of answer recorded (applied, the sensor's reason, no answer in time).
  */
@@ -48,18 +48,25 @@ function harness(options: { answer?: Answer; desired?: number; applied?: number 
     };
     live.set(sensorId, socket as unknown as LinkSocket);
   };
+  const reads: string[][] = [];
+  const knownCounts: number[] = [];
+  const places: Array<{ sensorName: string } | undefined> = [];
   const settings = {
-    effectiveFor: async () => ({ revision: options.desired ?? 5, settings: {} }),
-    desiredRevision: async () => options.desired ?? 5,
-    appliedRevision: async () => options.applied ?? null,
-    recordApplyResult: async (sensorId: string, revision: number, ok: boolean, reason: string | null) => {
+    effectiveForMany: async (ids: string[], known: ReadonlyMap<string, unknown>) => {
+      reads.push(ids);
+      knownCounts.push(known.size);
+      return new Map(ids.map((id) => [id, { revision: options.desired ?? 5, settings: {}, sensor: { sensorName: `name of ${id}`, siteId: null, zoneId: 'z' } }]));
+    },
+    appliedRevisions: async (ids: string[]) => new Map(ids.map((id) => [id, options.applied ?? null])),
+    recordApplyResult: async (sensorId: string, revision: number, ok: boolean, reason: string | null, place?: { sensorName: string }) => {
       recorded.push({ sensorId, revision, ok, reason });
+      places.push(place);
     },
   };
   const logger = { child: () => logger, debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
   const context = { logger, services: { get: () => settings } } as unknown as ConsoleContext;
-  const pusher = new SettingsPusher({ context, live, concurrency: options.concurrency ?? 4, ackTimeoutMs: options.ackTimeoutMs ?? 1000 });
-  return { pusher, live, addSocket, recorded, pushes, maxInFlight: () => maxInFlight };
+  const pusher = new SettingsPusher({ context, live, ...(options.concurrency ? { concurrency: options.concurrency } : {}), ackTimeoutMs: options.ackTimeoutMs ?? 1000 });
+  return { pusher, live, addSocket, recorded, pushes, reads, knownCounts, places, maxInFlight: () => maxInFlight };
 }
 
 test('a big zone is pushed with bounded concurrency, only to linked sensors, each ack recorded', async () => {
@@ -72,6 +79,30 @@ test('a big zone is pushed with bounded concurrency, only to linked sensors, eac
   assert.equal(h.pushes.length, 40, 'the 10 offline sensors are not pushed to');
   assert.equal(h.recorded.length, 40);
   assert.ok(h.recorded.every((entry) => entry.ok && entry.revision === 5 && entry.reason === null));
+});
+
+test('a zone within the concurrency reads its settings in one batch and all its pushes are in flight at once', async () => {
+  const h = harness();
+  const ids = Array.from({ length: 300 }, (_, index) => `s${index}`);
+  for (const id of ids) h.addSocket(id);
+  const placements = ids.map((id) => ({ _id: id, name: id, siteId: 's', zoneId: 'z', state: 'connected' }));
+  h.pusher.changed(ids, placements);
+  await h.pusher.idle();
+  assert.deepEqual(h.reads, [ids], 'one effectiveForMany read for the whole zone');
+  assert.deepEqual(h.knownCounts, [300], 'the placements from the event are passed on, so the sensors are not read again');
+  assert.equal(h.maxInFlight(), 300);
+  assert.equal(h.recorded.length, 300);
+  assert.ok(h.places.every((place, index) => place?.sensorName === `name of ${h.recorded[index]?.sensorId}`), 'the place read with the settings goes with each result');
+});
+
+test('a placement from a change is used once: a later push reads the sensor again', async () => {
+  const h = harness({ desired: 5, applied: 3 });
+  h.addSocket('a');
+  h.pusher.changed(['a'], [{ _id: 'a', name: 'a', siteId: null, zoneId: 'z', state: 'connected' }]);
+  await h.pusher.idle();
+  h.pusher.linked('a');
+  await h.pusher.idle();
+  assert.deepEqual(h.knownCounts, [1, 0]);
 });
 
 test('repeated changes for one sensor collapse into one more push', async () => {

@@ -3,25 +3,35 @@
  * acknowledged (the drift report reads it).
  *
  *   - 'settings.changed' lists sensor ids: each one linked to THIS instance gets
- *     `effectiveFor(id)`; the others get theirs when they link.
+ *     its effective settings; the others get theirs when they link.
  *   - A sensor that links is pushed to when its desired revision differs from
  *     the revision it last acknowledged as applied.
  *
  * Every ack is recorded with recordApplyResult: ok, the sensor's reason, or
  * "no answer from the sensor within N s". Pushes run through one queue with
- * at most `concurrency` in flight (a zone of thousands does not open thousands
- * of database reads and emits at once), and pushes to the same sensor are
+ * at most `concurrency` in flight, and pushes to the same sensor are
  * coalesced: while one is in flight, further requests collapse into one more
  * push afterwards, which reads the then-current settings.
+ *
+ * Zone scale: the pushes started in one turn of the event loop read their
+ * settings (and, on link, applied revisions) together through
+ * `effectiveForMany`, so a zone of thousands costs a few database reads and one
+ * merge rather than thousands; acknowledgements are stored in batches by the
+ * settings service. What is left per sensor is the emit and its ack, so the
+ * concurrency is high enough for a whole large zone to be in flight at once.
  */
 import {
   linkAckSchema,
   settingsAppliedSchema,
 } from '../../../sensor-link/src/protocol/link-protocol.js';
+import type { LinkSettingsResult, SensorPlacement } from '../modules/settings/settings-service.js';
 import type { ConsoleContext } from '../platform/console-module.js';
 import type { LinkSocket } from './link-namespace.js';
 
-export const SETTINGS_PUSH_CONCURRENCY = 64;
+/** Pushes in flight at once: a 5,000-sensor zone goes out in one go (each waiting push is a timer and a listener). */
+export const SETTINGS_PUSH_CONCURRENCY = 8192;
+/** Sensors per `effectiveForMany` / `appliedRevisions` read. */
+export const SETTINGS_READ_BATCH = 1000;
 /** Longer than the sensor's reload-command limit (30 s), so a slow reload is not reported as silence. */
 export const SETTINGS_ACK_TIMEOUT_MS = 45_000;
 
@@ -47,20 +57,48 @@ export class SettingsPusher {
   private inFlight = 0;
   private stopped = false;
   private readonly idleWaiters: Array<() => void> = [];
+  private readonly effective: TurnBatch<LinkSettingsResult>;
+  private readonly applied: TurnBatch<number | null>;
+  /** Placements from 'settings.changed' for sensors whose push has not read its settings yet. */
+  private readonly knownPlacements = new Map<string, SensorPlacement>();
 
   constructor(private readonly options: SettingsPusherOptions) {
     this.logger = options.context.logger.child({ component: 'settings-push' });
     this.concurrency = options.concurrency ?? SETTINGS_PUSH_CONCURRENCY;
     this.ackTimeoutMs = options.ackTimeoutMs ?? SETTINGS_ACK_TIMEOUT_MS;
+    const settings = () => options.context.services.get('settings');
+    this.effective = new TurnBatch((ids) => {
+      // Each known placement is used once: a later push reads the sensor again.
+      const known = new Map(ids.flatMap((id) => {
+        const placement = this.knownPlacements.get(id);
+        this.knownPlacements.delete(id);
+        return placement ? [[id, placement] as const] : [];
+      }));
+      return settings().effectiveForMany(ids, known);
+    }, SETTINGS_READ_BATCH);
+    this.applied = new TurnBatch((ids) => settings().appliedRevisions(ids), SETTINGS_READ_BATCH);
   }
 
-  /** 'settings.changed': push to the listed sensors that are linked here (a Map lookup each, no database read). */
-  changed(sensorIds: readonly string[]): void {
-    for (const sensorId of sensorIds) if (this.options.live.has(sensorId)) this.request(sensorId, 'changed');
+  /**
+   * 'settings.changed': push to the listed sensors that are linked here (a Map
+   * lookup each, no database read). `placements`, when the event has them, are
+   * used by the next read of those sensors' settings instead of reading them again.
+   */
+  changed(sensorIds: readonly string[], placements: readonly SensorPlacement[] = []): void {
+    const places = new Map(placements.map((placement) => [placement._id, placement]));
+    for (const sensorId of sensorIds) {
+      const placement = places.get(sensorId);
+      // A change without a placement (a move) must read the sensor's new place.
+      this.knownPlacements.delete(sensorId);
+      if (!this.options.live.has(sensorId)) continue;
+      if (placement) this.knownPlacements.set(sensorId, placement);
+      this.request(sensorId, 'changed');
+    }
   }
 
   /** A sensor linked (after the welcome): push if it is behind. */
   linked(sensorId: string): void {
+    this.knownPlacements.delete(sensorId);
     this.request(sensorId, 'linked');
   }
 
@@ -69,6 +107,7 @@ export class SettingsPusher {
     this.queue.splice(0);
     this.queued.clear();
     this.again.clear();
+    this.knownPlacements.clear();
   }
 
   /** Resolves once nothing is queued or in flight (tests, shutdown). */
@@ -117,15 +156,17 @@ export class SettingsPusher {
   }
 
   private async push(sensorId: string, reason: PushReason): Promise<void> {
-    if (!this.options.live.has(sensorId)) return;
-    const settingsService = this.options.context.services.get('settings');
-    if (reason === 'linked') {
-      const [desired, applied] = await Promise.all([settingsService.desiredRevision(sensorId), settingsService.appliedRevision(sensorId)]);
-      // Revision 0: nothing was ever set for this sensor, so there is nothing to apply.
-      if (desired === 0 || desired === applied) return;
+    if (!this.options.live.has(sensorId)) {
+      this.knownPlacements.delete(sensorId);
+      return;
     }
-    const { revision, settings } = await settingsService.effectiveFor(sensorId);
-    if (revision === 0) return;
+    const settingsService = this.options.context.services.get('settings');
+    const [effective, applied] = await Promise.all([this.effective.load(sensorId), reason === 'linked' ? this.applied.load(sensorId) : null]);
+    const { revision } = effective;
+    // Revision 0: nothing was ever set for this sensor, so there is nothing to apply.
+    if (revision === 0 || (reason === 'linked' && revision === applied)) return;
+    if ('error' in effective) throw effective.error;
+    const { settings, sensor } = effective;
     // The socket may have been replaced or closed while we read the database: use the live one now.
     const socket = this.options.live.get(sensorId);
     if (!socket) return;
@@ -149,7 +190,7 @@ export class SettingsPusher {
       }
       const seconds = Math.round(this.ackTimeoutMs / 1000);
       log.warn({ timeoutMs: this.ackTimeoutMs }, 'no answer to a settings push');
-      await settingsService.recordApplyResult(sensorId, revision, false, `no answer from the sensor within ${seconds} s`);
+      await settingsService.recordApplyResult(sensorId, revision, false, `no answer from the sensor within ${seconds} s`, sensor);
       return;
     } finally {
       offDisconnect();
@@ -157,19 +198,64 @@ export class SettingsPusher {
     const parsed = linkAckSchema(settingsAppliedSchema).safeParse(answer);
     if (!parsed.success) {
       log.warn('the sensor answered a settings push with a malformed message');
-      await settingsService.recordApplyResult(sensorId, revision, false, 'the sensor answered with a malformed message');
+      await settingsService.recordApplyResult(sensorId, revision, false, 'the sensor answered with a malformed message', sensor);
       return;
     }
     if ('error' in parsed.data) {
       log.warn({ code: parsed.data.error.code, reason: parsed.data.error.message.slice(0, 500) }, 'the sensor did not apply its settings');
-      await settingsService.recordApplyResult(sensorId, revision, false, parsed.data.error.message);
+      await settingsService.recordApplyResult(sensorId, revision, false, parsed.data.error.message, sensor);
       return;
     }
     if (parsed.data.data.revision !== revision) {
-      await settingsService.recordApplyResult(sensorId, revision, false, `the sensor acknowledged revision ${parsed.data.data.revision} instead of ${revision}`);
+      await settingsService.recordApplyResult(sensorId, revision, false, `the sensor acknowledged revision ${parsed.data.data.revision} instead of ${revision}`, sensor);
       return;
     }
     log.info('the sensor applied its settings');
-    await settingsService.recordApplyResult(sensorId, revision, true, null);
+    await settingsService.recordApplyResult(sensorId, revision, true, null, sensor);
+  }
+}
+
+/**
+ * Collects the keys asked for in one turn of the event loop and reads them
+ * with one call per `maxKeys` (the calls run side by side); each caller gets
+ * its key's value, or the read's error.
+ */
+class TurnBatch<T> {
+  private waiting = new Map<string, Array<{ resolve: (value: T) => void; reject: (error: unknown) => void }>>();
+
+  constructor(
+    private readonly readMany: (keys: string[]) => Promise<Map<string, T>>,
+    private readonly maxKeys: number,
+  ) {}
+
+  load(key: string): Promise<T> {
+    return new Promise((resolve, reject) => {
+      if (this.waiting.size === 0) setImmediate(() => this.flush());
+      const callers = this.waiting.get(key) ?? [];
+      callers.push({ resolve, reject });
+      this.waiting.set(key, callers);
+    });
+  }
+
+  private flush(): void {
+    const entries = [...this.waiting];
+    this.waiting = new Map();
+    for (let start = 0; start < entries.length; start += this.maxKeys) {
+      const chunk = entries.slice(start, start + this.maxKeys);
+      this.readMany(chunk.map(([key]) => key)).then(
+        (values) => {
+          for (const [key, callers] of chunk) {
+            const value = values.get(key);
+            for (const caller of callers) {
+              if (value === undefined) caller.reject(new Error(`Nothing was read for ${key}.`));
+              else caller.resolve(value);
+            }
+          }
+        },
+        (error: unknown) => {
+          for (const [, callers] of chunk) for (const caller of callers) caller.reject(error);
+        },
+      );
+    }
   }
 }

@@ -15,8 +15,9 @@ import { SecretBox } from '../../platform/secrets/secret-box.js';
 import { sensorModel } from '../fleet/sensor-model.js';
 import { siteModel } from '../fleet/sites/site-model.js';
 import { zoneModel } from '../fleet/zones/zone-model.js';
+import { ApplyResultRecorder } from './apply-result-recorder.js';
 import { SettingsDrift } from './settings-drift.js';
-import { settingsModels } from './settings-model.js';
+import { settingsModels, type SensorSettingsStatusDocument } from './settings-model.js';
 import { SettingsRevisions } from './settings-revisions.js';
 import { SettingsService } from './settings-service.js';
 
@@ -61,14 +62,13 @@ async function seedSensor(name: string, zone: string | null): Promise<string> {
 }
 
 /** The service as the link will use it, on the test console's own database and master key (the console does not expose its services). */
-function linkService(): SettingsService {
+function linkService(events = new EventBus(testConsole.garrison.logger)): SettingsService {
   const { connection, db } = testConsole.garrison.database();
   const models = settingsModels(connection);
-  const events = new EventBus(testConsole.garrison.logger);
   const sensors = sensorModel(connection);
   return new SettingsService({
     revisions: new SettingsRevisions(models, db),
-    drift: new SettingsDrift(models, sensors, events),
+    drift: new SettingsDrift(models, sensors, new ApplyResultRecorder(db.collection<SensorSettingsStatusDocument>('sensorSettingsStatus'), sensors, events)),
     sensors,
     sites: siteModel(connection),
     zones: zoneModel(connection),
@@ -246,6 +246,40 @@ test('the drift report shows desired against applied revisions and the last appl
   assert.equal(row('sensor-a')?.appliedRevision, sensorA.revision);
   assert.equal(row('sensor-c')?.inSync, false);
   assert.deepEqual(row('sensor-c')?.lastResult && { ok: row('sensor-c')?.lastResult?.ok, reason: row('sensor-c')?.lastResult?.reason }, { ok: false, reason: 'chronyd refused the configuration line 3' });
+});
+
+test('results recorded together are stored in one batch, each as reported, and effectiveForMany matches effectiveFor', async () => {
+  const events = new EventBus(testConsole.garrison.logger);
+  const service = linkService(events);
+  const many = await service.effectiveForMany([...sensorIds, 'no-such-sensor']);
+  for (const sensorId of sensorIds) {
+    const one = await service.effectiveFor(sensorId);
+    const batched = many.get(sensorId);
+    assert.ok(batched && !('error' in batched));
+    assert.deepEqual({ revision: batched.revision, settings: batched.settings }, one);
+  }
+  assert.equal((many.get('no-such-sensor') as { error: { code: string } } | undefined)?.error.code, 'not_found');
+
+  // A: applied before (an update); B: first result ever (an upsert); C: failed again; D: applied, then failed in the same batch.
+  const revision = (many.get(sensorIds[0] ?? '') as { revision: number }).revision;
+  const published: Array<{ sensorName: string; ok: boolean }> = [];
+  const off = events.on('settings.apply-result', (event) => void published.push({ sensorName: event.sensorName, ok: event.ok }));
+  await Promise.all([
+    service.recordApplyResult(sensorIds[0] ?? '', revision, true, null),
+    service.recordApplyResult(sensorIds[1] ?? '', revision, true, null, { sensorName: 'named by the link', siteId: null, zoneId: null }),
+    service.recordApplyResult(sensorIds[2] ?? '', revision, false, 'disk full'),
+    service.recordApplyResult(sensorIds[3] ?? '', revision, true, null),
+    service.recordApplyResult(sensorIds[3] ?? '', revision, false, 'reload failed'),
+  ]);
+  off();
+  assert.deepEqual(published.map((event) => `${event.sensorName}:${event.ok}`), ['sensor-a:true', 'named by the link:true', 'sensor-c:false', 'sensor-d:true', 'sensor-d:false']);
+  type DriftBody = { items: Array<{ sensorName: string; appliedRevision: number | null; lastResult: { ok: boolean; reason: string | null } | null }> };
+  const drift = await api<DriftBody>(testConsole, 'GET', '/settings/drift', { headers: admin.headers });
+  const row = (name: string) => drift.body.items.find((item) => item.sensorName === name);
+  assert.deepEqual([row('sensor-a')?.appliedRevision, row('sensor-a')?.lastResult?.ok], [revision, true]);
+  assert.deepEqual([row('sensor-b')?.appliedRevision, row('sensor-b')?.lastResult?.ok], [revision, true]);
+  assert.deepEqual([row('sensor-c')?.lastResult?.ok, row('sensor-c')?.lastResult?.reason], [false, 'disk full']);
+  assert.deepEqual([row('sensor-d')?.appliedRevision ?? null, row('sensor-d')?.lastResult?.reason], [null, 'reload failed'], 'the last result of a sensor in a batch is the one stored');
 });
 
 test('moving a sensor to another zone raises its desired revision', async () => {

@@ -5,8 +5,8 @@
  * exactly its desired revision; "behind" covers both a failed apply and a push
  * that has not been acknowledged yet (sensor offline).
  */
-import type { EventBus } from '../../platform/event-bus.js';
 import type { SensorModel } from '../fleet/sensor-model.js';
+import type { ApplyResultRecorder, SensorPlace } from './apply-result-recorder.js';
 import { scopeKey, type ApplyResult, type SettingsModels, type SettingsScopeDocument } from './settings-model.js';
 import type { SensorPlacement } from './settings-service.js';
 
@@ -36,36 +36,26 @@ export class SettingsDrift {
   constructor(
     private readonly models: SettingsModels,
     private readonly sensors: SensorModel,
-    private readonly events: EventBus,
+    private readonly recorder: ApplyResultRecorder,
   ) {}
 
-  /** Stores a sensor's acknowledgement of `revision`; publishes 'settings.apply-result'. */
-  async recordApplyResult(sensorId: string, revision: number, ok: boolean, reason: string | null): Promise<void> {
-    const at = new Date();
+  /**
+   * Stores a sensor's acknowledgement of `revision` (batched with others that
+   * arrive together) and publishes 'settings.apply-result'; resolves once both
+   * are done. `sensor`, when the caller knows it, saves reading the sensor.
+   */
+  async recordApplyResult(sensorId: string, revision: number, ok: boolean, reason: string | null, sensor?: SensorPlace): Promise<void> {
     const cleanReason = reason === null ? null : reason.replace(/[\p{Cc}]+/gu, ' ').trim().slice(0, MAX_REASON_LENGTH) || null;
-    const lastResult: ApplyResult = { revision, ok, reason: ok ? null : cleanReason ?? 'the sensor gave no reason', at };
-    await this.models.statuses.updateOne(
-      { _id: sensorId },
-      { $set: { lastResult, ...(ok ? { appliedRevision: revision } : {}) }, $setOnInsert: { clockDrifting: false, clockDriftChangedAt: null, ...(ok ? {} : { appliedRevision: null }) } },
-      { upsert: true },
-    );
-    const sensor = await this.sensors.findById(sensorId, { name: 1, siteId: 1, zoneId: 1 }).lean();
-    this.events.publish('settings.apply-result', {
-      sensorId,
-      sensorName: sensor?.name ?? sensorId,
-      siteId: sensor?.siteId ?? null,
-      zoneId: sensor?.zoneId ?? null,
-      revision,
-      ok,
-      reason: lastResult.reason,
-      at,
-    });
+    const result: ApplyResult = { revision, ok, reason: ok ? null : cleanReason ?? 'the sensor gave no reason', at: new Date() };
+    await this.recorder.record({ sensorId, result, sensor });
   }
 
-  /** The revision a sensor last acknowledged as applied (null: never), for the link to decide whether to push on connect. */
-  async appliedRevision(sensorId: string): Promise<number | null> {
-    const status = await this.models.statuses.findById(sensorId, { appliedRevision: 1 }).lean();
-    return status?.appliedRevision ?? null;
+  /** The revisions sensors last acknowledged as applied (null: never), in one read, for the link to decide whether to push on connect. */
+  async appliedRevisions(sensorIds: readonly string[]): Promise<Map<string, number | null>> {
+    const statuses = sensorIds.length === 0 ? [] : await this.models.statuses.find({ _id: { $in: [...new Set(sensorIds)] } }, { appliedRevision: 1 }).lean();
+    const applied = new Map<string, number | null>(sensorIds.map((sensorId) => [sensorId, null]));
+    for (const status of statuses) applied.set(status._id, status.appliedRevision ?? null);
+    return applied;
   }
 
   /** One row per sensor (revoked ones left out), sorted by name. */

@@ -6,7 +6,7 @@
  */
 import type { SensorRef } from '../fleet/fleet-events.js';
 import type { ScopeKind } from './settings-merge.js';
-import type { SettingsService } from './settings-service.js';
+import type { SensorPlacement, SettingsService } from './settings-service.js';
 
 export interface SettingsChanged {
   /** The revision of the save (or placement change) that caused this. */
@@ -16,6 +16,12 @@ export interface SettingsChanged {
   changedFields: string[];
   /** Every sensor whose desired revision went up: push `effectiveFor(id)` to each one online. */
   sensorIds: string[];
+  /**
+   * Where those sensors were when the change was computed (a save reads them
+   * anyway), so the push need not read them again; absent when the change is
+   * a sensor's move (the push reads its new place).
+   */
+  placements?: SensorPlacement[];
   cause: 'saved' | 'sensor-moved';
   at: Date;
 }

@@ -8,9 +8,10 @@ import type { ConsoleContext, ConsoleModule } from '../../platform/console-modul
 import { sensorModel } from '../fleet/sensor-model.js';
 import { siteModel } from '../fleet/sites/site-model.js';
 import { zoneModel } from '../fleet/zones/zone-model.js';
+import { ApplyResultRecorder } from './apply-result-recorder.js';
 import { ClockDriftMonitor, type ClockDriftOptions } from './clock-drift-monitor.js';
 import { SettingsDrift } from './settings-drift.js';
-import { settingsModels } from './settings-model.js';
+import { settingsModels, type SensorSettingsStatusDocument } from './settings-model.js';
 import { SettingsRevisions } from './settings-revisions.js';
 import { settingsRoutes } from './settings-routes.js';
 import { SettingsService } from './settings-service.js';
@@ -25,7 +26,7 @@ export function createSettingsModule(context: ConsoleContext, options: SettingsM
   const sensors = sensorModel(context.connection);
   const service = new SettingsService({
     revisions: new SettingsRevisions(models, context.db),
-    drift: new SettingsDrift(models, sensors, context.events),
+    drift: new SettingsDrift(models, sensors, new ApplyResultRecorder(context.db.collection<SensorSettingsStatusDocument>('sensorSettingsStatus'), sensors, context.events)),
     sensors,
     sites: siteModel(context.connection),
     zones: zoneModel(context.connection),
