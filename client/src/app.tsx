@@ -21,6 +21,16 @@ import { SensorsPage } from './features/sensors/sensors-page';
 import { SensorSetupPage } from './features/setup/sensor-setup-page';
 import { TimeSettingsPage } from './features/settings/time-settings-page';
 import { SitesPage } from './features/sites/sites-page';
+import { AuditPage } from './features/audit/audit-page';
+import { BackupsPage } from './features/backups/backups-page';
+import { CertificatesPage } from './features/certificates/certificates-page';
+import { DeliveriesPage } from './features/forwarding/deliveries-page';
+import { EventsPage } from './features/forwarding/events-page';
+import { MailServerPage } from './features/forwarding/mail-server-page';
+import { RuleEditorPage } from './features/forwarding/rule-editor-page';
+import { RulesPage } from './features/forwarding/rules-page';
+import { SettingsEditorPage } from './features/settings/settings-editor-page';
+import { UsersPage } from './features/users/users-page';
 
 export function App() {
   const me = useMe();
@@ -61,6 +71,17 @@ export function App() {
           <Route path="/sites" element={<SitesPage me={me.data} />} />
           <Route path="/settings/sensor-setup" element={<SensorSetupPage me={me.data} />} />
           <Route path="/settings/time" element={<TimeSettingsPage me={me.data} />} />
+          <Route path="/settings/sensors" element={<SettingsEditorPage me={me.data} />} />
+          <Route path="/settings/certificates" element={<CertificatesPage me={me.data} />} />
+          <Route path="/events" element={<EventsPage />} />
+          <Route path="/forwarding" element={<RulesPage me={me.data} />} />
+          <Route path="/forwarding/rules/new" element={<RuleEditorPage me={me.data} />} />
+          <Route path="/forwarding/rules/:ruleId" element={<RuleEditorPage me={me.data} />} />
+          <Route path="/forwarding/deliveries" element={<DeliveriesPage me={me.data} />} />
+          <Route path="/forwarding/mail-server" element={<MailServerPage me={me.data} />} />
+          <Route path="/backups" element={<BackupsPage me={me.data} />} />
+          <Route path="/users" element={<UsersPage me={me.data} />} />
+          <Route path="/audit" element={<AuditPage />} />
           <Route path="*" element={<NotFoundPage />} />
         </Routes>
       </AppLayout>

@@ -22,14 +22,47 @@ export function AppLayout({ me, children }: { me: Me; children: ReactNode }) {
   const location = useLocation();
   const signOut = useSignOut();
   const live = LIVE_WORDS[useLiveStatus()];
-  const links = [
-    { to: '/', label: 'Overview', show: true },
-    { to: '/sensors', label: 'Sensors', show: true },
-    { to: '/sites', label: 'Sites and zones', show: true },
-    { to: '/settings/sensor-setup', label: 'Sensor setup', show: can(me, 'enrollment:manage') },
-    { to: '/settings/time', label: 'NTP and time', show: can(me, 'settings:read') },
+  const groups: Array<{ title: string | null; links: Array<{ to: string; label: string; show: boolean }> }> = [
+    {
+      title: null,
+      links: [
+        { to: '/', label: 'Overview', show: true },
+        { to: '/sensors', label: 'Sensors', show: true },
+        { to: '/sites', label: 'Sites and zones', show: true },
+        { to: '/backups', label: 'Backups', show: can(me, 'backups:read') },
+        { to: '/events', label: 'System events', show: can(me, 'notifications:read') },
+      ],
+    },
+    {
+      title: 'Forwarding',
+      links: [
+        { to: '/forwarding', label: 'Forwarding rules', show: can(me, 'notifications:read') },
+        { to: '/forwarding/deliveries', label: 'Deliveries', show: can(me, 'notifications:read') },
+        { to: '/forwarding/mail-server', label: 'Mail server', show: can(me, 'notifications:read') },
+      ],
+    },
+    {
+      title: 'System settings',
+      links: [
+        { to: '/settings/sensor-setup', label: 'Sensor setup', show: can(me, 'enrollment:manage') },
+        { to: '/settings/time', label: 'NTP and time', show: can(me, 'settings:read') },
+        { to: '/settings/sensors', label: 'Sensor settings', show: can(me, 'settings:read') },
+        { to: '/settings/certificates', label: 'Certificates', show: can(me, 'console:read') },
+      ],
+    },
+    {
+      title: 'Administration',
+      links: [
+        { to: '/users', label: 'Users and API tokens', show: can(me, 'users:manage') },
+        { to: '/audit', label: 'Audit log', show: can(me, 'audit:read') },
+      ],
+    },
   ];
-  const active = (to: string) => (to === '/' ? location.pathname === '/' : location.pathname.startsWith(to));
+  // The longest matching link is the active one ('/forwarding/deliveries' is not also 'Forwarding rules').
+  const allLinks = groups.flatMap((group) => group.links).filter((link) => link.show);
+  const activeTo = allLinks
+    .filter((link) => (link.to === '/' ? location.pathname === '/' : location.pathname === link.to || location.pathname.startsWith(`${link.to}/`)))
+    .sort((a, b) => b.to.length - a.to.length)[0]?.to;
 
   return (
     <div className="layout">
@@ -59,11 +92,22 @@ export function AppLayout({ me, children }: { me: Me; children: ReactNode }) {
       </header>
       <nav className="layout-nav" aria-label="Main">
         <Stack gap={2}>
-          {links
-            .filter((link) => link.show)
-            .map((link) => (
-              <NavLink key={link.to} component={Link} to={link.to} label={link.label} active={active(link.to)} />
-            ))}
+          {groups.map((group) => {
+            const shown = group.links.filter((link) => link.show);
+            if (shown.length === 0) return null;
+            return (
+              <Stack gap={2} key={group.title ?? 'main'} mt={group.title ? 'sm' : 0}>
+                {group.title ? (
+                  <Text size="xs" c="dimmed" tt="uppercase" fw={700} px="sm">
+                    {group.title}
+                  </Text>
+                ) : null}
+                {shown.map((link) => (
+                  <NavLink key={link.to} component={Link} to={link.to} label={link.label} active={link.to === activeTo} />
+                ))}
+              </Stack>
+            );
+          })}
         </Stack>
       </nav>
       <main className="layout-main">{children}</main>

@@ -6,6 +6,7 @@ import { useSensor } from '../../api/fleet';
 import { useLiveRefresh } from '../../api/live';
 import type { Me, SensorDetail } from '../../api/payloads';
 import { can } from '../../api/session';
+import { SensorBackupsCard } from '../backups/sensor-backups-card';
 import { ErrorNotice } from '../../components/error-notice';
 import { StateBadge } from '../../components/state-badge';
 import { SensorActions } from './sensor-actions';
@@ -123,6 +124,7 @@ export function SensorPage({ me }: { me: Me }) {
             The sensor renews its certificate over the link at two thirds of its life.
           </Text>
         </Card>
+        {can(me, 'backups:read') ? <SensorBackupsCard me={me} sensorId={data.id} sensorName={data.name} /> : null}
       </div>
     </Stack>
   );
