@@ -5,9 +5,6 @@
  * on, and the host key fingerprint operators compare on first connection),
  * GET /api/v1/cli/host-key, and the users' SSH keys for key sign-in
  * (ssh-keys/, API under /api/v1/users/…/ssh-keys).
- *
- * Not here yet, waiting for the backups module: `system backup`,
- * `system backup-list`, `system restore` and `sensors backup`.
  */
 import { ROLE_LABELS } from '../http/permissions.js';
 import { ConnectionStringStore } from '../modules/enrollment/connection-string-store.js';
@@ -20,6 +17,7 @@ import { diagnosticsCommand } from './commands/diagnostics-command.js';
 import { FleetLookup } from './commands/fleet-lookup.js';
 import { networkCommands } from './commands/network-commands.js';
 import { ntpCommands } from './commands/ntp-commands.js';
+import { sensorBackupCommand } from './commands/sensor-backup-command.js';
 import { sensorCommands } from './commands/sensor-commands.js';
 import { systemCommands } from './commands/system-commands.js';
 import { userCommands } from './commands/user-commands.js';
@@ -71,6 +69,7 @@ export function createCliModule(context: ConsoleContext): ConsoleModule {
     ...ntpCommands({ settings: () => services.get('settings'), audit: () => services.get('audit') }),
     ...networkCommands({ publicHosts: config.publicHosts, bindAddress: config.bindAddress }),
     ...sensorCommands(lookup),
+    sensorBackupCommand({ lookup, backups: () => services.get('backups'), audit: () => services.get('audit') }),
     ...connectionStringCommands({
       store: new ConnectionStringStore(context.db, context.secretBox),
       lookup,
