@@ -63,6 +63,8 @@ test('a zone-scope edit shows the affected sensor before saving, and the rollout
   await page.getByRole('textbox', { name: 'NTP servers 1 Address' }).fill('10.20.30.40');
 
   const preview = page.getByTestId('settings-preview');
+  // The preview follows the edits with a short delay: wait for the one that includes the NTP change.
+  await preview.getByText(/ntp\.servers/).first().waitFor({ timeout: 15_000 });
   await preview.getByText('1 of 1 sensor in this scope get new settings.').waitFor({ timeout: 15_000 });
   assert.match(await preview.getByTestId('affected-sensors').innerText(), new RegExp(SENSOR_NAME));
   assert.match(await preview.innerText(), /ntp\.servers/);
