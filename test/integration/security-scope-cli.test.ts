@@ -84,3 +84,23 @@ test('sensors show refuses a sensor outside the scope, Unassigned ones included'
     assert.match(outside.stderr, new RegExp(`Sensor ${name} is outside your access scope \\(sites: ${ids.siteA}; zones: none\\)`));
   }
 });
+
+test('connection strings: a scoped admin makes single-use ones for its zones only, never the standing one', async () => {
+  const scopedAdmin = { username: `scoped-admin-${randomBytes(3).toString('hex')}`, password: `scoped-pw-${randomBytes(12).toString('hex')}` };
+  const created = await api(testConsole, 'POST', '/users', {
+    headers: admin.headers,
+    body: { ...scopedAdmin, role: 'admin', mustChangePassword: false, scope: { siteIds: [ids.siteA], zoneIds: [] } },
+  });
+  assert.equal(created.status, 201, created.text);
+  const run = (command: string) => sshExec(testConsole.sshPort, scopedAdmin.username, scopedAdmin.password, command);
+
+  const inside = await run("connection-string create --single-use --zone 'Site A/Line 1'");
+  assert.equal(inside.code, 0, inside.stderr);
+  assert.match(inside.stdout, /Zone: Site A\/Line 1/);
+  for (const command of ["connection-string create --single-use --zone 'Site B/Line 1'", 'connection-string create --single-use', 'connection-string show', 'connection-string create']) {
+    const refused = await run(command);
+    assert.equal(refused.code, 3, `${command}: ${refused.stdout}`);
+    assert.match(refused.stderr, /outside your access scope/, command);
+    assert.doesNotMatch(refused.stdout, /GRS1\./, `${command} printed no string`);
+  }
+});

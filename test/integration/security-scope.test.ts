@@ -250,4 +250,18 @@ describe('site/zone scope of users', () => {
     const inside = await send(scopedAdmin, 'POST', '/zones', { siteId: ids.siteA, name: 'Zone A3' });
     assert.equal(inside.status, 201, inside.text);
   });
+
+  it('connection strings: a scoped admin makes them only for zones of its scope; an unknown zone is named', async () => {
+    const scopedAdmin = await signInAs(testConsole, 'admin');
+    assert.equal((await send(admin, 'PATCH', `/users/${scopedAdmin.userId}`, { scope: { siteIds: [ids.siteA], zoneIds: [] } })).status, 200);
+    const inZone = await send(scopedAdmin, 'POST', '/connection-strings', { zoneId: ids.zoneA1 });
+    assert.equal(inZone.status, 201, inZone.text);
+    assertOutOfScope(await send(scopedAdmin, 'POST', '/connection-strings', { zoneId: ids.zoneB1 }), ids.siteA);
+    assertOutOfScope(await send(scopedAdmin, 'POST', '/connection-strings', {}), ids.siteA);
+    const standing = await send(scopedAdmin, 'GET', '/connection-strings/standing');
+    assert.equal(standing.status, 403, standing.text);
+    const unknown = await send<ErrorBody & { error: { details: { problems: Array<{ path: string }> } } }>(admin, 'POST', '/connection-strings', { zoneId: 'no-such-zone' });
+    assert.equal(unknown.status, 400, unknown.text);
+    assert.deepEqual(unknown.body.error.details.problems.map((problem) => problem.path), ['zoneId']);
+  });
 });

@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { encodeConnectionString, parseAddress } from '../../../../sensor-link/src/protocol/connection-string.js';
+import { AccessScope } from '../../http/access-scope.js';
 import type { AuditTrail } from '../../modules/audit/audit-trail.js';
 import type { ConnectionStringDocument, ConnectionStringStore } from '../../modules/enrollment/connection-string-store.js';
 import { presentConnectionString } from '../../modules/enrollment/enrollment-routes.js';
@@ -78,6 +79,8 @@ export function connectionStringCommands(deps: ConnectionStringCommandsDeps): Cl
 
   const createdBy = (invocation: CliInvocation) => ({ id: invocation.user.id, name: invocation.user.username });
 
+  const scopeOf = (invocation: CliInvocation) => (invocation.user.scope ? new AccessScope(invocation.user.scope) : null);
+
   return [
     defineCommand({
       words: ['connection-string', 'show'],
@@ -88,6 +91,7 @@ export function connectionStringCommands(deps: ConnectionStringCommandsDeps): Cl
       options: {},
       schema: z.strictObject({}),
       async run(_args, invocation) {
+        scopeOf(invocation)?.require(null, 'The standing connection string (it enrols Unassigned sensors)');
         const current = await deps.store.currentStanding();
         const secret = current ? deps.store.openStandingSecret(current) : null;
         if (current && secret !== null) return lines(...describe(current, secret, null));
@@ -106,12 +110,15 @@ export function connectionStringCommands(deps: ConnectionStringCommandsDeps): Cl
       schema: createArguments,
       async run(args, invocation) {
         const ttlMs = args.ttl ?? DEFAULT_TTL_MS;
+        const scope = scopeOf(invocation);
         if (args['single-use']) {
-          const zone = args.zone ? await deps.lookup.zoneNamed(args.zone) : null;
+          const zone = args.zone ? await deps.lookup.zoneNamed(args.zone, scope) : null;
+          scope?.require(zone ? { siteId: zone.siteId, zoneId: zone.id } : null, zone ? `Zone ${zone.siteName}/${zone.name}` : 'An Unassigned sensor');
           const { token, secret } = await deps.store.create({ kind: 'single-use', zoneId: zone?.id ?? null, ttlMs, createdBy: createdBy(invocation) });
           await audited(invocation, 'connection-string.created', token);
           return lines(...describe(token, secret, zone ? `${zone.siteName}/${zone.name}` : 'Unassigned'), 'This single-use string is shown only now.');
         }
+        scope?.require(null, 'The standing connection string (it enrols Unassigned sensors)');
         const revoked = await deps.store.revokeStanding();
         const { token, secret } = await deps.store.create({ kind: 'standing', zoneId: null, ttlMs, createdBy: createdBy(invocation) });
         await audited(invocation, 'connection-string.regenerated', token, `via ssh; ${revoked} earlier standing string${revoked === 1 ? '' : 's'} revoked`);

@@ -10,6 +10,7 @@
 import type { Request } from 'express';
 import { encodeConnectionString, parseAddress, type ConsoleAddress } from '../../../../sensor-link/src/protocol/connection-string.js';
 import type { ApiRouter } from '../../http/http-app.js';
+import { requireUnscoped, scopeOf } from '../../http/access-scope.js';
 import { DescribedRouter } from '../../http/openapi.js';
 import type { ConsoleContext } from '../../platform/console-module.js';
 import { AppError } from '../../platform/errors.js';
@@ -90,6 +91,15 @@ export function enrollmentRoutes(context: ConsoleContext, store: ConnectionStrin
   routes.route(
     { method: 'post', path: '/', summary: 'Create a single-use connection string (shown once)', permission, body: createConnectionStringBody, status: 201 },
     async ({ body }, req) => {
+      // A string pre-assigned to a zone that does not exist would enrol its sensor nowhere: refuse it now.
+      if (body.zoneId) {
+        const zone = await context.services.get('placements').ofZone(body.zoneId);
+        if (!zone) throw new AppError('validation_failed', 'The connection string names a zone that does not exist.', { problems: [{ path: 'zoneId', message: `no zone has the id ${body.zoneId}` }] });
+        scopeOf(req)?.require(zone, `Zone ${body.zoneId}`);
+      } else {
+        // An Unassigned sensor is outside every scope (see README, scopes).
+        scopeOf(req)?.require(null, 'An Unassigned sensor');
+      }
       const { token, secret } = await store.create({
         kind: 'single-use',
         zoneId: body.zoneId ?? null,
@@ -104,6 +114,7 @@ export function enrollmentRoutes(context: ConsoleContext, store: ConnectionStrin
   routes.route(
     { method: 'get', path: '/standing', summary: 'The standing multi-use connection string (created on demand)', permission },
     async (_input, req) => {
+      requireUnscoped(req, 'Standing connection strings (they enrol Unassigned sensors)');
       const current = await store.currentStanding();
       const secret = current ? store.openStandingSecret(current) : null;
       if (current && secret !== null) return render(current, secret);
@@ -116,6 +127,7 @@ export function enrollmentRoutes(context: ConsoleContext, store: ConnectionStrin
   routes.route(
     { method: 'post', path: '/standing/regenerate', summary: 'Revoke the standing connection string and make a new one', permission, body: regenerateStandingBody },
     async ({ body }, req) => {
+      requireUnscoped(req, 'Standing connection strings (they enrol Unassigned sensors)');
       const revoked = await store.revokeStanding();
       const { token, secret } = await store.create({
         kind: 'standing',
