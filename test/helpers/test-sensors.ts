@@ -13,7 +13,7 @@ import { enroll } from '../../sensor-link/src/enroll/enroll.js';
 import type { LinkLog } from '../../sensor-link/src/link-log.js';
 import type { EnrollmentResult } from '../../sensor-link/src/protocol/enrollment-messages.js';
 import { LinkStateStore } from '../../sensor-link/src/state/link-state.js';
-import { api } from './test-session.js';
+import { api, type ConsoleAddress } from './test-session.js';
 import { makeTempDir, type TestConsole } from './test-console.js';
 
 export interface TestSensor {
@@ -107,7 +107,7 @@ interface ConnectionStringBody {
 }
 
 /** A single-use connection string (optionally pre-assigned to a zone), as an admin gets it over REST. */
-export async function singleUseConnectionString(testConsole: TestConsole, headers: Record<string, string>, body: Record<string, unknown> = {}): Promise<ConnectionStringBody> {
+export async function singleUseConnectionString(testConsole: ConsoleAddress, headers: Record<string, string>, body: Record<string, unknown> = {}): Promise<ConnectionStringBody> {
   const response = await api<ConnectionStringBody>(testConsole, 'POST', '/connection-strings', { body, headers });
   if (response.status !== 201) throw new Error(`creating a connection string failed: ${response.status} ${response.text}`);
   return response.body;

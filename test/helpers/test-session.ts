@@ -52,9 +52,12 @@ interface MeBody {
   mustChangePassword: boolean;
 }
 
+/** Where a console answers: enough for the REST helpers (a test console or one in a child process). */
+export type ConsoleAddress = Pick<TestConsole, 'baseUrl' | 'caPem'>;
+
 /** request() to `/api/v1<path>` of the test console, trusting its CA. Resolves whatever the status. */
 export function api<Body = unknown>(
-  testConsole: TestConsole,
+  testConsole: ConsoleAddress,
   method: string,
   apiPath: string,
   options: { body?: unknown; headers?: Record<string, string> } = {},
@@ -68,12 +71,12 @@ export function api<Body = unknown>(
 }
 
 /** POST /auth/sign-in; resolves with the response whatever its status. */
-export function postSignIn(testConsole: TestConsole, username: string, password: string, headers: Record<string, string> = {}): Promise<HttpResponse> {
+export function postSignIn(testConsole: ConsoleAddress, username: string, password: string, headers: Record<string, string> = {}): Promise<HttpResponse> {
   return request(`${testConsole.baseUrl}/api/v1/auth/sign-in`, { method: 'POST', body: { username, password }, headers, ca: testConsole.caPem });
 }
 
 /** Signs in with a known password and, when the user must change it, changes it to `newPassword`. */
-export async function signIn(testConsole: TestConsole, username: string, password: string, newPassword?: string): Promise<SignedIn> {
+export async function signIn(testConsole: ConsoleAddress, username: string, password: string, newPassword?: string): Promise<SignedIn> {
   const response = await postSignIn(testConsole, username, password);
   if (response.status !== 200) throw new Error(`sign-in as ${username} failed: ${response.status} ${response.text}`);
   let session = sessionFrom(response);

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { waitFor } from '../helpers/free-ports.js';
 import type { TestConsole } from '../helpers/test-console.js';
 import { createTestSensor, singleUseConnectionString, type TestSensor } from '../helpers/test-sensors.js';
-import { api, type SignedIn } from '../helpers/test-session.js';
+import { api, type ConsoleAddress, type SignedIn } from '../helpers/test-session.js';
 
 export interface RunBody {
   id: string;
@@ -38,7 +38,7 @@ export interface FileBody {
   createdAt: string;
 }
 
-export async function createZone(testConsole: TestConsole, admin: SignedIn, name: string): Promise<{ siteId: string; zoneId: string }> {
+export async function createZone(testConsole: ConsoleAddress, admin: SignedIn, name: string): Promise<{ siteId: string; zoneId: string }> {
   const site = await api<{ id: string }>(testConsole, 'POST', '/sites', { headers: admin.headers, body: { name: `${name} site` } });
   assert.equal(site.status, 201, site.text);
   const zone = await api<{ id: string }>(testConsole, 'POST', '/zones', { headers: admin.headers, body: { siteId: site.body.id, name } });
@@ -47,7 +47,7 @@ export async function createZone(testConsole: TestConsole, admin: SignedIn, name
 }
 
 /** A linked sensor whose core holds config, data, pcaps and logs (`dataBytes` of random data). */
-export async function linkedSensorWithData(testConsole: TestConsole, admin: SignedIn, name: string, zoneId: string, options: { version?: string; dataBytes?: number } = {}): Promise<TestSensor> {
+export async function linkedSensorWithData(testConsole: ConsoleAddress, admin: SignedIn, name: string, zoneId: string, options: { version?: string; dataBytes?: number } = {}): Promise<TestSensor> {
   const sensor = await createTestSensor(name);
   const core = sensor.core.root;
   await writeFile(path.join(core, 'core.json'), JSON.stringify({ name, version: options.version ?? '24.1.3' }));
@@ -65,19 +65,19 @@ export async function linkedSensorWithData(testConsole: TestConsole, admin: Sign
   return sensor;
 }
 
-export async function backUpNow(testConsole: TestConsole, headers: Record<string, string>, sensorId: string): Promise<RunBody> {
+export async function backUpNow(testConsole: ConsoleAddress, headers: Record<string, string>, sensorId: string): Promise<RunBody> {
   const response = await api<RunBody>(testConsole, 'POST', `/sensors/${sensorId}/backups`, { headers });
   assert.equal(response.status, 202, response.text);
   return response.body;
 }
 
-export async function getRun(testConsole: TestConsole, admin: SignedIn, runId: string): Promise<RunBody> {
+export async function getRun(testConsole: ConsoleAddress, admin: SignedIn, runId: string): Promise<RunBody> {
   const response = await api<RunBody>(testConsole, 'GET', `/backups/runs/${runId}`, { headers: admin.headers });
   assert.equal(response.status, 200, response.text);
   return response.body;
 }
 
-export async function waitForRunEnd(testConsole: TestConsole, admin: SignedIn, runId: string, timeoutMs = 60_000): Promise<RunBody> {
+export async function waitForRunEnd(testConsole: ConsoleAddress, admin: SignedIn, runId: string, timeoutMs = 60_000): Promise<RunBody> {
   let run: RunBody | null = null;
   await waitFor(
     async () => {
@@ -90,19 +90,19 @@ export async function waitForRunEnd(testConsole: TestConsole, admin: SignedIn, r
   return run as unknown as RunBody;
 }
 
-export async function filesOf(testConsole: TestConsole, admin: SignedIn, sensorId: string): Promise<FileBody[]> {
+export async function filesOf(testConsole: ConsoleAddress, admin: SignedIn, sensorId: string): Promise<FileBody[]> {
   const response = await api<{ items: FileBody[] }>(testConsole, 'GET', `/sensors/${sensorId}/backups`, { headers: admin.headers });
   assert.equal(response.status, 200, response.text);
   return response.body.items;
 }
 
-export async function patchPolicy(testConsole: TestConsole, admin: SignedIn, changes: Record<string, unknown>): Promise<void> {
+export async function patchPolicy(testConsole: ConsoleAddress, admin: SignedIn, changes: Record<string, unknown>): Promise<void> {
   const response = await api(testConsole, 'PATCH', '/backups/policy', { headers: admin.headers, body: changes });
   assert.equal(response.status, 200, response.text);
 }
 
 /** Downloads over the HTTPS API; resolves with status, SHA-256 and size of the body. */
-export function download(testConsole: TestConsole, headers: Record<string, string>, fileId: string): Promise<{ status: number; sha256: string; sizeBytes: number; disposition: string }> {
+export function download(testConsole: ConsoleAddress, headers: Record<string, string>, fileId: string): Promise<{ status: number; sha256: string; sizeBytes: number; disposition: string }> {
   return new Promise((resolve, reject) => {
     const req = https.get(`${testConsole.baseUrl}/api/v1/backups/${fileId}/download`, { ca: testConsole.caPem, servername: 'localhost', headers }, (res) => {
       const hash = createHash('sha256');
@@ -118,7 +118,7 @@ export function download(testConsole: TestConsole, headers: Record<string, strin
   });
 }
 
-export function builtInTargetDirectory(testConsole: TestConsole): string {
+export function builtInTargetDirectory(testConsole: Pick<TestConsole, 'dataDir'>): string {
   return path.join(testConsole.dataDir, 'sensor-backups');
 }
 

@@ -61,6 +61,8 @@ export function failureOfStorage(error: unknown): { code: FailureCode; reason: s
   }
   const errno = (error as NodeJS.ErrnoException).code;
   if (errno === 'ENOSPC' || errno === 'EDQUOT') return { code: 'not-enough-space', reason: 'The backup target is full.' };
+  // The pipe into smbclient closed: it gave up on the server before taking the data.
+  if (errno === 'EPIPE') return { code: 'storage-unreachable', reason: 'The backup target stopped taking the data mid-transfer: its server closed the connection or could not be reached.' };
   return { code: 'storage-unreachable', reason: `The backup target failed: ${(error as Error).message}` };
 }
 
@@ -173,11 +175,26 @@ export class UploadReceiver {
         callback(null, chunk);
       },
     });
+    // Whichever side failed first: pipeline() then destroys the other side with the same error, so a
+    // target that goes down would otherwise read as the sensor's connection dropping, and the reverse.
+    let storageFailedFirst: unknown = null;
+    let requestFailed = false;
+    const onRequestFailed = () => {
+      requestFailed = true;
+    };
+    req.once('aborted', onRequestFailed).once('error', onRequestFailed);
+    write.stream.once('error', (error) => {
+      if (!requestFailed) storageFailedFirst = error;
+    });
     try {
       await pipeline(req, meter, write.stream);
     } catch (error) {
       await write.abort().catch(() => undefined);
       if (entry.forced) return fail(500, entry.forced.code, entry.forced.reason);
+      if (storageFailedFirst) {
+        const failure = failureOfStorage(storageFailedFirst);
+        return fail(503, failure.code, failure.reason);
+      }
       if (!req.complete) return fail(400, 'network-failure', `The connection dropped after ${received} of ${announcedSize} bytes.`);
       const failure = failureOfStorage(error);
       return fail(503, failure.code, failure.reason);
