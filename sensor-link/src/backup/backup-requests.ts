@@ -20,7 +20,8 @@ import {
   type LinkAck,
 } from '../protocol/link-protocol.js';
 import type { LinkState } from '../state/link-state.js';
-import { digestOf, downloadBackup, uploadBackup } from './backup-transfer.js';
+import { announcedDigest } from './archive-digest.js';
+import { downloadBackup, uploadBackup } from './backup-transfer.js';
 import { uploadLimitBytesPerSecond } from './upload-limit.js';
 
 export interface BackupRequestContext {
@@ -56,16 +57,17 @@ export async function produceAndUploadBackup(request: unknown, context: BackupRe
   await removeLeftovers(context.stateDirectory);
   const file = temporaryFile(context.stateDirectory, 'backup');
   try {
+    let produced: unknown;
     try {
-      await context.core.produceBackup(file);
+      produced = await context.core.produceBackup(file);
     } catch (error) {
       const reason = (error as Error).message;
       context.log.error(`Could not produce backup ${runId}: ${reason}`);
       return linkError(error instanceof CoreNotSupportedError ? 'unavailable' : 'internal', `The capture core could not produce the backup: ${reason}`);
     }
-    const { sha256, sizeBytes } = await digestOf(file);
+    const { sha256, sizeBytes, measuredBy } = await announcedDigest(file, produced);
     const bytesPerSecond = await uploadLimitBytesPerSecond(context.stateDirectory);
-    context.log.info(`Uploading backup ${runId} (${sizeBytes} bytes${bytesPerSecond ? `, at most ${Math.round(bytesPerSecond)} bytes/s` : ''}).`);
+    context.log.info(`Uploading backup ${runId} (${sizeBytes} bytes, digest from the ${measuredBy}${bytesPerSecond ? `, at most ${Math.round(bytesPerSecond)} bytes/s` : ''}).`);
     try {
       await uploadBackup({ state: context.state, address: context.address, signal: context.signal, file, uploadPath, sizeBytes, sha256, bytesPerSecond });
     } catch (error) {

@@ -4,15 +4,14 @@
  * state folder, the sensor's client certificate, normal host verification.
  * Streams only; a stalled transfer ends after `idleTimeoutMs` without a byte.
  */
-import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import https from 'node:https';
 import type { IncomingMessage } from 'node:http';
-import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { parseAddress } from '../protocol/connection-string.js';
 import { BACKUP_DIGEST_HEADER, BACKUP_SIZE_HEADER } from '../protocol/link-protocol.js';
 import type { LinkState } from '../state/link-state.js';
+import { DigestStream } from './digest-stream.js';
 import { ThrottleStream } from './throttle-stream.js';
 
 export interface TransferEndpoint {
@@ -118,28 +117,9 @@ export async function downloadBackup(options: DownloadOptions): Promise<void> {
   });
   const status = response.statusCode ?? 0;
   if (status !== 200) throw new Error(`the console refused the download: ${refusalOf(status, await readAnswer(response))}`);
-  const hash = createHash('sha256');
-  let received = 0;
-  const measure = new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      hash.update(chunk);
-      received += chunk.length;
-      callback(null, chunk);
-    },
-  });
+  const measure = new DigestStream();
   await pipeline(response, measure, createWriteStream(options.file, { mode: 0o600 }));
-  if (received !== options.sizeBytes) throw new Error(`the download has ${received} bytes where ${options.sizeBytes} were announced`);
-  const digest = hash.digest('hex');
+  if (measure.sizeBytes !== options.sizeBytes) throw new Error(`the download has ${measure.sizeBytes} bytes where ${options.sizeBytes} were announced`);
+  const digest = measure.sha256();
   if (digest !== options.sha256) throw new Error(`the download's SHA-256 is ${digest}, not the announced ${options.sha256}`);
-}
-
-/** SHA-256 (hex) and size of a file, read as a stream. */
-export async function digestOf(file: string): Promise<{ sha256: string; sizeBytes: number }> {
-  const hash = createHash('sha256');
-  let sizeBytes = 0;
-  for await (const chunk of createReadStream(file, { highWaterMark: 1024 * 1024 }) as AsyncIterable<Buffer>) {
-    hash.update(chunk);
-    sizeBytes += chunk.length;
-  }
-  return { sha256: hash.digest('hex'), sizeBytes };
 }

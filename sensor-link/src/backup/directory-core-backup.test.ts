@@ -6,14 +6,17 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { mkdir, mkdtemp, readFile, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
 import { after, describe, it } from 'node:test';
+import { pack as tarPack } from 'tar-stream';
 import { DirectoryCore } from '../core/directory-core.js';
-import { HostileArchiveError, inspectTar } from './tar-extract.js';
-import { BLOCK_SIZE, encodeHeader, paddingFor, type TarEntryKind } from './tar-format.js';
+import { DamagedArchiveError, HostileArchiveError, inspectTar, type TarEntryKind } from './tar-extract.js';
 
 const run = promisify(execFile);
 const folders: string[] = [];
@@ -27,20 +30,25 @@ async function tempDir(): Promise<string> {
 
 interface RawEntry {
   path: string;
-  kind: Exclude<TarEntryKind, 'other'>;
+  kind: TarEntryKind;
   data?: string;
   linkTarget?: string;
 }
 
+/** Writes exactly the entries given (hostile ones included) with tar-stream. */
 async function writeArchive(file: string, entries: RawEntry[]): Promise<void> {
-  const parts: Buffer[] = [];
+  const archive = tarPack();
+  const written = pipeline(Readable.from(archive, { objectMode: false }), createWriteStream(file));
   for (const entry of entries) {
-    const data = Buffer.from(entry.data ?? '');
-    parts.push(encodeHeader({ path: entry.path, kind: entry.kind, mode: entry.kind === 'directory' ? 0o755 : 0o644, sizeBytes: data.length, mtime: new Date(), linkTarget: entry.linkTarget ?? '' }));
-    parts.push(data, Buffer.alloc(paddingFor(data.length)));
+    const header = { name: entry.path, type: entry.kind === 'hardlink' ? ('link' as const) : entry.kind, mode: entry.kind === 'directory' ? 0o755 : 0o644, linkname: entry.linkTarget ?? '' };
+    await new Promise<void>((resolve, reject) => {
+      const done = (error?: Error | null) => (error ? reject(error) : resolve());
+      if (entry.kind === 'file') archive.entry(header, entry.data ?? '', done);
+      else archive.entry(header, done);
+    });
   }
-  parts.push(Buffer.alloc(BLOCK_SIZE * 2));
-  await writeFile(file, Buffer.concat(parts));
+  archive.finalize();
+  await written;
 }
 
 async function coreWithData(): Promise<{ core: DirectoryCore; root: string; work: string }> {
@@ -51,6 +59,7 @@ async function coreWithData(): Promise<{ core: DirectoryCore; root: string; work
   await mkdir(path.join(root, 'logs'), { recursive: true });
   await writeFile(path.join(root, 'core.json'), JSON.stringify({ version: '24.1.3' }));
   await writeFile(path.join(root, 'config', 'deep', 'er', `${'long-name-'.repeat(12)}.conf`), 'x'.repeat(70_000));
+  await writeFile(path.join(root, 'config', 'café.conf'), 'non-ASCII name');
   await writeFile(path.join(root, 'pcaps', 'capture.pcap'), 'packets');
   await writeFile(path.join(root, 'logs', 'core.log'), 'log line');
   await symlink('config/deep', path.join(root, 'shortcut'));
@@ -61,11 +70,15 @@ describe('DirectoryCore backups', () => {
   it('round-trips data without pcaps and logs, and GNU tar reads the archive', async () => {
     const { core, root, work } = await coreWithData();
     const archive = path.join(work, 'backup.tar');
-    await core.produceBackup(archive);
+    const produced = await core.produceBackup(archive);
+    // Measured while written: the same figures as reading the file again.
+    const { stdout: sum } = await run('sha256sum', [archive]);
+    assert.deepEqual(produced, { sizeBytes: (await stat(archive)).size, sha256: sum.split(' ')[0] });
     const { stdout } = await run('tar', ['-tf', archive]);
     const listed = stdout.trim().split('\n');
     assert.ok(listed.includes('core.json'), stdout);
-    assert.ok(listed.some((name) => name.endsWith('.conf')), stdout);
+    assert.ok(listed.some((name) => name.endsWith('long-name-.conf')), stdout);
+    assert.ok(listed.includes('config/café.conf'), stdout);
     assert.ok(!listed.some((name) => name.startsWith('pcaps') || name.startsWith('logs')), stdout);
 
     await writeFile(path.join(root, 'core.json'), 'changed');
@@ -73,6 +86,7 @@ describe('DirectoryCore backups', () => {
     await core.restoreBackup(archive);
     assert.equal(await readFile(path.join(root, 'core.json'), 'utf8'), JSON.stringify({ version: '24.1.3' }));
     assert.equal((await readFile(path.join(root, 'shortcut', 'er', `${'long-name-'.repeat(12)}.conf`), 'utf8')).length, 70_000);
+    assert.equal(await readFile(path.join(root, 'config', 'café.conf'), 'utf8'), 'non-ASCII name');
     assert.equal(await readFile(path.join(root, 'pcaps', 'capture.pcap'), 'utf8'), 'packets');
     assert.equal(await readFile(path.join(root, 'logs', 'core.log'), 'utf8'), 'log line');
     assert.deepEqual((await readdir(root)).sort(), ['config', 'core.json', 'logs', 'pcaps', 'shortcut']);
@@ -97,6 +111,13 @@ describe('DirectoryCore backups', () => {
     { name: 'a write through a symlink of the archive', entries: [{ path: 'here', kind: 'symlink', linkTarget: '.' }, { path: 'here/file.txt', kind: 'file', data: 'x' }], says: /below a symbolic link/ },
     { name: 'a hard link out', entries: [{ path: 'passwd', kind: 'hardlink', linkTarget: '/etc/passwd' }], says: /hard link/ },
     { name: 'a hard link to a file not in the archive', entries: [{ path: 'copy', kind: 'hardlink', linkTarget: 'core.json' }], says: /hard link/ },
+    { name: 'a hard link to itself', entries: [{ path: 'f', kind: 'file', data: 'x' }, { path: 'f', kind: 'hardlink', linkTarget: 'f' }], says: /hard link/ },
+    {
+      name: 'a chain of symlinks that leaves the root',
+      entries: [{ path: 'a', kind: 'symlink', linkTarget: 'b/..' }, { path: 'b', kind: 'symlink', linkTarget: '.' }],
+      says: /through another symbolic link/,
+    },
+    { name: 'an entry below a file of the archive', entries: [{ path: 'f', kind: 'file', data: 'x' }, { path: 'f/g', kind: 'file', data: 'y' }], says: /below a file/ },
   ];
   for (const { name, entries, says } of hostile) {
     it(`refuses ${name} and leaves the core untouched`, async () => {
@@ -121,5 +142,21 @@ describe('DirectoryCore backups', () => {
     await run('mkfifo', [path.join(source, 'pipe')]);
     await run('tar', ['-cf', archive, '-C', source, '.']);
     await assert.rejects(core.restoreBackup(archive), /special file/);
+  });
+
+  it('refuses a damaged archive and leaves the core untouched', async () => {
+    const { core, root, work } = await coreWithData();
+    const good = path.join(work, 'good.tar');
+    await core.produceBackup(good);
+    const truncated = path.join(work, 'truncated.tar');
+    await writeFile(truncated, (await readFile(good)).subarray(0, 70_000));
+    const garbage = path.join(work, 'garbage.tar');
+    await writeFile(garbage, Buffer.alloc(4096, 0x41));
+    await writeFile(path.join(root, 'core.json'), 'changed');
+    for (const archive of [truncated, garbage]) {
+      await assert.rejects(core.restoreBackup(archive), (error: Error) => error instanceof DamagedArchiveError && /nothing was restored/.test(error.message));
+    }
+    assert.equal(await readFile(path.join(root, 'core.json'), 'utf8'), 'changed');
+    assert.deepEqual((await readdir(root)).sort(), ['config', 'core.json', 'logs', 'pcaps', 'shortcut']);
   });
 });

@@ -1,28 +1,44 @@
 /**
  * Reads and safely extracts a tar file (a backup coming back from the
- * console). Two passes: `inspectTar` reads every header and refuses the whole
- * archive before anything is written when one entry could land outside the
- * destination:
- *   - an absolute path, a `..` segment, or a NUL in a path;
- *   - a symbolic link whose target is absolute or leaves the root
- *     (resolved from the link's own folder);
- *   - a hard link to anything but a regular file stored earlier in the archive;
- *   - an entry below a symbolic link of the archive (the link could point
- *     the write elsewhere);
- *   - devices, FIFOs and other special entries.
- * `extractTar` then writes into the destination, creating each folder itself
- * and checking on disk that no parent is a link, so even a destination that
- * already holds links is not written through.
+ * console). The tar format itself is tar-stream's extract() (ustar, pax, GNU
+ * long names and base-256 sizes); the safety rules are ours. Two passes over
+ * the file:
+ *
+ * 1. `inspectTar` reads every header and refuses the whole archive, before
+ *    anything is written, when one entry could land outside the destination:
+ *    - an absolute path, a `..` segment, or a NUL in a path;
+ *    - a symbolic link whose target is absolute, leaves the root (resolved
+ *      from the link's own folder), or passes through another symbolic link
+ *      of the archive (a chain such as `a -> b/..` with `b -> .` would leave
+ *      the root although each link looks harmless on its own);
+ *    - a hard link to anything but a regular file stored earlier in the archive;
+ *    - an entry below a path that is a symbolic link anywhere in the archive
+ *      (the link could point the write elsewhere), or below a file stored
+ *      earlier (extraction could not create the folder);
+ *    - devices, FIFOs and other special entries (GNU sparse files included).
+ *    A damaged or non-tar file is refused as well.
+ * 2. `extractTar` reads the file again and writes into the destination,
+ *    checking that each entry is the one pass 1 accepted, creating each folder
+ *    itself and checking on disk that no parent is a link, so even a
+ *    destination that already holds links is not written through.
  */
 import { createReadStream, createWriteStream } from 'node:fs';
-import { link, lstat, mkdir, open, rm, symlink, type FileHandle } from 'node:fs/promises';
+import { link, lstat, mkdir, rm, symlink } from 'node:fs/promises';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { BLOCK_SIZE, TarFormatError, decodeHeaderBlock, isZeroBlock, paddingFor, parsePaxRecords, type TarHeader } from './tar-format.js';
+import { extract as tarExtract, type Header } from 'tar-stream';
 
-export interface TarEntry extends TarHeader {
-  /** Where the entry's data starts in the file. */
-  dataOffset: number;
+export type TarEntryKind = 'file' | 'directory' | 'symlink' | 'hardlink';
+
+export interface TarEntry {
+  /** Normalized, relative to the destination (`a/b`). */
+  path: string;
+  kind: TarEntryKind;
+  mode: number;
+  sizeBytes: number;
+  /** Symbolic link target as stored; hard link target normalized like `path`; '' otherwise. */
+  linkTarget: string;
 }
 
 export class HostileArchiveError extends Error {
@@ -32,57 +48,46 @@ export class HostileArchiveError extends Error {
   }
 }
 
-const MAX_META_BYTES = 1024 * 1024;
-
-async function readExactly(handle: FileHandle, length: number, position: number): Promise<Buffer> {
-  const buffer = Buffer.alloc(length);
-  const { bytesRead } = await handle.read(buffer, 0, length, position);
-  if (bytesRead !== length) throw new TarFormatError('The archive ends in the middle of an entry.');
-  return buffer;
+export class DamagedArchiveError extends Error {
+  constructor(why: string) {
+    super(`The archive could not be read, nothing was restored: ${why}`);
+    this.name = 'DamagedArchiveError';
+  }
 }
 
-/** Every entry of a tar file, in order, with pax and GNU long names applied. */
-export async function* readTarEntries(file: string): AsyncGenerator<TarEntry> {
-  const handle = await open(file, 'r');
+type EntryVisitor = (header: Header, body: AsyncIterable<Buffer>) => Promise<void>;
+
+/**
+ * Calls `visit` for each entry in order; `visit` may read the body, whatever
+ * it leaves unread is skipped. Format errors become DamagedArchiveError.
+ */
+async function eachEntry(file: string, visit: EntryVisitor): Promise<void> {
+  const extract = tarExtract();
+  const source = createReadStream(file, { highWaterMark: 1024 * 1024 });
+  source.on('error', (error) => extract.destroy(error));
+  source.pipe(extract as unknown as NodeJS.WritableStream);
+  const entries = extract[Symbol.asyncIterator]();
+  const read = async <T>(step: () => Promise<T>): Promise<T> => {
+    try {
+      return await step();
+    } catch (error) {
+      throw new DamagedArchiveError((error as Error).message);
+    }
+  };
   try {
-    const { size } = await handle.stat();
-    let offset = 0;
-    let pending: { path?: string; linkTarget?: string; sizeBytes?: number } = {};
-    while (offset + BLOCK_SIZE <= size) {
-      const block = await readExactly(handle, BLOCK_SIZE, offset);
-      if (isZeroBlock(block)) return;
-      const { typeFlag, header } = decodeHeaderBlock(block);
-      const dataOffset = offset + BLOCK_SIZE;
-      if (typeFlag !== 'entry') {
-        if (header.sizeBytes > MAX_META_BYTES) throw new TarFormatError('An extended header is too large.');
-        const body = await readExactly(handle, header.sizeBytes, dataOffset);
-        if (typeFlag === 'x') {
-          const records = parsePaxRecords(body);
-          const paxSize = records.get('size');
-          pending = {
-            ...pending,
-            ...(records.has('path') ? { path: records.get('path') } : {}),
-            ...(records.has('linkpath') ? { linkTarget: records.get('linkpath') } : {}),
-            ...(paxSize !== undefined ? { sizeBytes: Number(paxSize) } : {}),
-          };
-        } else if (typeFlag === 'L') {
-          pending.path = body.toString('utf8').replace(/\0+$/, '');
-        } else if (typeFlag === 'K') {
-          pending.linkTarget = body.toString('utf8').replace(/\0+$/, '');
-        }
-        offset = dataOffset + header.sizeBytes + paddingFor(header.sizeBytes);
-        continue;
-      }
-      const sizeBytes = pending.sizeBytes ?? header.sizeBytes;
-      if (!Number.isSafeInteger(sizeBytes) || sizeBytes < 0) throw new TarFormatError('An entry has an impossible size.');
-      const entry: TarEntry = { ...header, path: pending.path ?? header.path, linkTarget: pending.linkTarget ?? header.linkTarget, sizeBytes: header.kind === 'file' ? sizeBytes : 0, dataOffset };
-      pending = {};
-      if (dataOffset + entry.sizeBytes > size) throw new TarFormatError('The archive ends in the middle of an entry.');
-      yield entry;
-      offset = dataOffset + entry.sizeBytes + paddingFor(entry.sizeBytes);
+    for (;;) {
+      const next = await read(() => entries.next());
+      if (next.done) break;
+      const entry = next.value;
+      await visit(entry.header, entry as AsyncIterable<Buffer>);
+      // tar-stream never ends the body of a directory entry (it has no data): skip only the others' bodies.
+      if (entry.header.type !== 'directory') await read(async () => {
+        for await (const _chunk of entry as AsyncIterable<Buffer>);
+      });
     }
   } finally {
-    await handle.close();
+    source.destroy();
+    extract.destroy();
   }
 }
 
@@ -96,78 +101,156 @@ function safeRelativePath(entryPath: string): string | null {
   return normalized.replace(/^(\.\/)+/, '');
 }
 
-/** Checks every entry (see the file comment); resolves with the entries to extract. Throws HostileArchiveError or TarFormatError. */
-export async function inspectTar(file: string): Promise<TarEntry[]> {
-  const entries: TarEntry[] = [];
-  const symlinks = new Set<string>();
-  const files = new Set<string>();
-  for await (const entry of readTarEntries(file)) {
-    const relative = safeRelativePath(entry.path);
-    if (relative === null) continue;
-    const parents = relative.split('/').slice(0, -1).map((_part, index, parts) => parts.slice(0, index + 1).join('/'));
-    if (parents.some((parent) => symlinks.has(parent))) throw new HostileArchiveError(entry.path, 'lies below a symbolic link of the archive');
-    if (entry.kind === 'other') throw new HostileArchiveError(entry.path, 'is a device, FIFO or other special file');
-    if (entry.kind === 'symlink') {
-      if (entry.linkTarget === '' || entry.linkTarget.startsWith('/')) throw new HostileArchiveError(entry.path, `is a symbolic link to the absolute path "${entry.linkTarget.slice(0, 200)}"`);
-      const resolved = path.posix.normalize(path.posix.join(path.posix.dirname(relative), entry.linkTarget));
-      if (resolved === '..' || resolved.startsWith('../')) throw new HostileArchiveError(entry.path, `is a symbolic link out of the restore folder ("${entry.linkTarget.slice(0, 200)}")`);
-      symlinks.add(relative);
-    }
-    if (entry.kind === 'hardlink') {
-      const target = entry.linkTarget.startsWith('/') || entry.linkTarget.split('/').includes('..') ? null : path.posix.normalize(entry.linkTarget).replace(/^(\.\/)+/, '');
-      if (!target || !files.has(target)) throw new HostileArchiveError(entry.path, `is a hard link to "${entry.linkTarget.slice(0, 200)}", which is not a file stored earlier in the archive`);
-    }
-    if (entry.kind === 'file') files.add(relative);
-    entries.push({ ...entry, path: relative });
+function kindOf(header: Header): TarEntryKind | null {
+  switch (header.type) {
+    case 'file':
+    case 'contiguous-file':
+      return 'file';
+    case 'directory':
+      return 'directory';
+    case 'symlink':
+      return 'symlink';
+    case 'link':
+      return 'hardlink';
+    default:
+      return null; // devices, FIFOs, GNU sparse and volume entries, unknown type flags
   }
-  return entries;
 }
 
-/** Creates `relative`'s folder chain below `root`, refusing any existing part that is not a real folder. */
-async function ensureParents(root: string, relative: string): Promise<void> {
-  const parts = relative.split('/').slice(0, -1);
+/** `relative`'s parents: `a/b/c` gives `a`, `a/b`. */
+function parentsOf(relative: string): string[] {
+  return relative.split('/').slice(0, -1).map((_part, index, parts) => parts.slice(0, index + 1).join('/'));
+}
+
+/** Where symbolic link `relative` points, resolved inside the archive; throws when that leaves the root or passes through another link. */
+function checkSymlinkTarget(relative: string, linkTarget: string, symlinks: ReadonlySet<string>): void {
+  if (linkTarget === '' || linkTarget.startsWith('/') || linkTarget.includes('\0')) {
+    throw new HostileArchiveError(relative, `is a symbolic link to the absolute path "${linkTarget.slice(0, 200)}"`);
+  }
+  const resolved: string[] = relative.split('/').slice(0, -1);
+  const steps = linkTarget.split('/').filter((step) => step !== '' && step !== '.');
+  for (const [index, step] of steps.entries()) {
+    if (step === '..') {
+      if (resolved.length === 0) throw new HostileArchiveError(relative, `is a symbolic link out of the restore folder ("${linkTarget.slice(0, 200)}")`);
+      resolved.pop();
+      continue;
+    }
+    resolved.push(step);
+    if (index < steps.length - 1 && symlinks.has(resolved.join('/'))) {
+      throw new HostileArchiveError(relative, `is a symbolic link through another symbolic link of the archive ("${linkTarget.slice(0, 200)}")`);
+    }
+  }
+}
+
+interface Inspected {
+  entries: TarEntry[];
+  /** The raw headers, to check in pass 2 that the file still holds what was inspected. */
+  fingerprints: string[];
+}
+
+function fingerprintOf(header: Header): string {
+  return JSON.stringify([header.name, header.type, header.linkname ?? '', header.size]);
+}
+
+async function inspect(file: string): Promise<Inspected> {
+  const entries: TarEntry[] = [];
+  const fingerprints: string[] = [];
+  await eachEntry(file, async (header) => {
+    fingerprints.push(fingerprintOf(header));
+    const relative = safeRelativePath(header.name);
+    const kind = kindOf(header);
+    if (kind === null) throw new HostileArchiveError(header.name, 'is a device, FIFO or other special file');
+    const linkTarget = header.linkname ?? '';
+    if (relative === null) {
+      if (kind !== 'directory') throw new HostileArchiveError(header.name, 'names the restore folder itself but is not a folder');
+      return;
+    }
+    entries.push({ path: relative, kind, mode: header.mode, sizeBytes: kind === 'file' ? header.size : 0, linkTarget });
+  });
+  const symlinks = new Set(entries.filter((entry) => entry.kind === 'symlink').map((entry) => entry.path));
+  // What each path holds at this point of the extraction (folders created for parents included), so that
+  // everything extraction would trip over is refused here, before anything is written.
+  const holds = new Map<string, TarEntryKind>();
+  for (const entry of entries) {
+    for (const parent of parentsOf(entry.path)) {
+      if (symlinks.has(parent)) throw new HostileArchiveError(entry.path, 'lies below a symbolic link of the archive');
+      if (holds.get(parent) === 'file' || holds.get(parent) === 'hardlink') throw new HostileArchiveError(entry.path, 'lies below a file of the archive');
+      holds.set(parent, 'directory');
+    }
+    if (entry.kind === 'symlink') checkSymlinkTarget(entry.path, entry.linkTarget, symlinks);
+    if (entry.kind === 'hardlink') {
+      const target = entry.linkTarget.startsWith('/') || entry.linkTarget.split('/').includes('..') ? null : path.posix.normalize(entry.linkTarget).replace(/^(\.\/)+/, '');
+      if (!target || target === entry.path || holds.get(target) !== 'file') {
+        throw new HostileArchiveError(entry.path, `is a hard link to "${entry.linkTarget.slice(0, 200)}", which is not a file stored earlier in the archive`);
+      }
+      entry.linkTarget = target;
+    }
+    // A folder replaced by something else takes what was below it along (extraction removes it).
+    if (holds.get(entry.path) === 'directory' && entry.kind !== 'directory') {
+      for (const held of [...holds.keys()]) if (held.startsWith(`${entry.path}/`)) holds.delete(held);
+    }
+    holds.set(entry.path, entry.kind);
+  }
+  return { entries, fingerprints };
+}
+
+/** Checks every entry (see the file comment); resolves with the entries to extract. Throws HostileArchiveError or DamagedArchiveError. */
+export async function inspectTar(file: string): Promise<TarEntry[]> {
+  return (await inspect(file)).entries;
+}
+
+/** Checks on disk that every folder above `relative` is a real folder; creates the missing ones when `create`. */
+async function checkParents(root: string, relative: string, create: boolean): Promise<void> {
   let current = root;
-  for (const part of parts) {
+  for (const part of relative.split('/').slice(0, -1)) {
     current = path.join(current, part);
     const info = await lstat(current).catch(() => null);
-    if (!info) {
+    if (!info && create) {
       await mkdir(current, { mode: 0o755 });
-    } else if (!info.isDirectory()) {
+    } else if (!info?.isDirectory()) {
       throw new HostileArchiveError(relative, 'would be written through a link or file already in the restore folder');
     }
   }
 }
 
-/** Extracts `file` into the existing folder `destination` after inspectTar accepted it. */
-export async function extractTar(file: string, destination: string): Promise<number> {
-  const entries = await inspectTar(file);
-  let count = 0;
-  for (const entry of entries) {
-    await ensureParents(destination, entry.path);
-    const target = path.join(destination, entry.path);
-    const existing = await lstat(target).catch(() => null);
-    if (entry.kind === 'directory') {
-      if (existing && !existing.isDirectory()) await rm(target, { force: true });
-      if (!existing || !existing.isDirectory()) await mkdir(target, { mode: (entry.mode & 0o777) | 0o700 });
-      count += 1;
-      continue;
-    }
-    // Never write through whatever was there: remove it first.
-    if (existing) await rm(target, { recursive: true, force: true });
-    if (entry.kind === 'symlink') {
-      await symlink(entry.linkTarget, target);
-    } else if (entry.kind === 'hardlink') {
-      await link(path.join(destination, path.posix.normalize(entry.linkTarget).replace(/^(\.\/)+/, '')), target);
-    } else {
-      const out = createWriteStream(target, { flags: 'wx', mode: entry.mode & 0o777 });
-      if (entry.sizeBytes === 0) {
-        out.end();
-        await new Promise<void>((resolve, reject) => out.once('close', resolve).once('error', reject));
-      } else {
-        await pipeline(createReadStream(file, { start: entry.dataOffset, end: entry.dataOffset + entry.sizeBytes - 1, highWaterMark: 1024 * 1024 }), out);
-      }
-    }
-    count += 1;
+async function writeEntry(destination: string, entry: TarEntry, body: AsyncIterable<Buffer>): Promise<void> {
+  await checkParents(destination, entry.path, true);
+  const target = path.join(destination, entry.path);
+  const existing = await lstat(target).catch(() => null);
+  if (entry.kind === 'directory') {
+    if (existing?.isDirectory()) return;
+    if (existing) await rm(target, { force: true });
+    await mkdir(target, { mode: (entry.mode & 0o777) | 0o700 });
+    return;
   }
-  return count;
+  // Never write through whatever was there: remove it first.
+  if (existing) await rm(target, { recursive: true, force: true });
+  if (entry.kind === 'symlink') {
+    await symlink(entry.linkTarget, target);
+  } else if (entry.kind === 'hardlink') {
+    await checkParents(destination, entry.linkTarget, false);
+    const source = path.join(destination, entry.linkTarget);
+    if (!(await lstat(source).catch(() => null))?.isFile()) throw new HostileArchiveError(entry.path, `is a hard link to "${entry.linkTarget}", which is no longer a plain file`);
+    await link(source, target);
+  } else {
+    await pipeline(Readable.from(body), createWriteStream(target, { flags: 'wx', mode: entry.mode & 0o777 }));
+  }
+}
+
+/** Extracts `file` into the existing folder `destination` once the inspection accepted it; resolves with the number of entries written. */
+export async function extractTar(file: string, destination: string): Promise<number> {
+  const { entries, fingerprints } = await inspect(file);
+  let index = 0;
+  let written = 0;
+  await eachEntry(file, async (header, body) => {
+    if (fingerprintOf(header) !== fingerprints[index]) throw new DamagedArchiveError('the file changed between its inspection and its extraction.');
+    index += 1;
+    if (safeRelativePath(header.name) === null) return;
+    const entry = entries[written];
+    if (!entry) throw new DamagedArchiveError('the file changed between its inspection and its extraction.');
+    await writeEntry(destination, entry, body);
+    written += 1;
+  });
+  if (index !== fingerprints.length) throw new DamagedArchiveError('the file changed between its inspection and its extraction.');
+  return written;
 }

@@ -19,12 +19,25 @@ export interface CoreHealth {
   uptimeSeconds: number;
 }
 
+/** An archive's size and SHA-256 (hex), measured while it was written. */
+export interface ProducedBackup {
+  sizeBytes: number;
+  sha256: string;
+}
+
 export interface CaptureCore {
   facts(): Promise<CoreFacts>;
   health(): Promise<CoreHealth>;
   applySettings(settings: unknown, revision: number): Promise<void>;
-  /** Writes a backup archive to `targetFile`. */
-  produceBackup(targetFile: string): Promise<void>;
+  /**
+   * Writes a backup archive to `targetFile`. An adapter that measured the
+   * archive as it wrote it (e.g. a hashing stream in front of the file)
+   * returns its size and SHA-256, so the upload starts as soon as the file is
+   * complete; one that returns nothing costs a second reading pass (the digest
+   * must be known before the upload starts: it travels in the request
+   * headers). The console checks both values against what it receives.
+   */
+  produceBackup(targetFile: string): Promise<ProducedBackup | void>;
   restoreBackup(sourceFile: string): Promise<void>;
 }
 

@@ -21,8 +21,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { extractTar } from '../backup/tar-extract.js';
-import { tarDirectory } from '../backup/tar-writer.js';
-import type { CaptureCore, CoreFacts, CoreHealth } from './capture-core.js';
+import { tarDirectory } from '../backup/tar-directory.js';
+import type { CaptureCore, CoreFacts, CoreHealth, ProducedBackup } from './capture-core.js';
 import { applySettingsFiles, type CommandRunner } from './settings-files.js';
 
 export interface DirectoryCoreOptions {
@@ -131,9 +131,9 @@ export class DirectoryCore implements CaptureCore {
     await rm(marker, { force: true });
   }
 
-  /** `targetFile` must lie outside the root (sensor-link puts it in its state folder). */
-  async produceBackup(targetFile: string): Promise<void> {
-    await tarDirectory(this.root, targetFile, { exclude: (relative) => !relative.includes('/') && isKeptOutOfBackups(relative) });
+  /** `targetFile` must lie outside the root (sensor-link puts it in its state folder). The archive is hashed as it is written. */
+  async produceBackup(targetFile: string): Promise<ProducedBackup> {
+    return tarDirectory(this.root, targetFile, { exclude: (relative) => !relative.includes('/') && isKeptOutOfBackups(relative) });
   }
 
   async restoreBackup(sourceFile: string): Promise<void> {
