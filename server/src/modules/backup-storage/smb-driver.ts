@@ -191,7 +191,12 @@ class UploadStream extends Writable {
   constructor(private readonly upload: SmbProcess, timeoutMs: number) {
     super({ highWaterMark: 1024 * 1024 });
     const stdin = upload.child.stdin!;
-    stdin.on('error', (error) => this.fail(error));
+    // A broken pipe means smbclient gave up (e.g. the server is unreachable): report what it said, not EPIPE.
+    stdin.on('error', (error) => {
+      const said = new Promise<Error>((resolve) => void upload.exited.then(() => resolve(smbFailure(upload.output(), 'write the file'))));
+      const giveUp = new Promise<Error>((resolve) => setTimeout(() => resolve(error), 5_000).unref());
+      void Promise.race([said, giveUp]).then((reason) => this.fail(reason));
+    });
     stdin.on('drain', () => {
       this.waitingSince = null;
       const callback = this.pending;

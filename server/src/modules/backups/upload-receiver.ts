@@ -55,7 +55,13 @@ export interface UploadHandle {
 const STALL_TIMEOUT_MS = 60_000;
 
 /** A storage failure as a run failure code. */
-export function failureOfStorage(error: unknown): { code: FailureCode; reason: string } {
+export /** Errors a dropped or aborted request hands to the streams downstream of it. */
+function isRequestSideError(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  return code === 'ECONNRESET' || code === 'ECONNABORTED' || code === 'ERR_STREAM_PREMATURE_CLOSE' || (error as Error | null)?.message === 'aborted';
+}
+
+function failureOfStorage(error: unknown): { code: FailureCode; reason: string } {
   if (error instanceof StorageError) {
     return { code: error.code === 'not-enough-space' ? 'not-enough-space' : 'storage-unreachable', reason: error.message };
   }
@@ -184,7 +190,9 @@ export class UploadReceiver {
     };
     req.once('aborted', onRequestFailed).once('error', onRequestFailed);
     write.stream.once('error', (error) => {
-      if (!requestFailed) storageFailedFirst = error;
+      // The request's own failure reaches the target stream too (pipeline destroys it with that error),
+      // sometimes before the request reports it: those errors are the sensor's side, not the storage's.
+      if (!requestFailed && !isRequestSideError(error)) storageFailedFirst = error;
     });
     try {
       await pipeline(req, meter, write.stream);
