@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { siteModel } from '../../server/src/modules/fleet/sites/site-model.js';
 import { zoneModel } from '../../server/src/modules/fleet/zones/zone-model.js';
-import { openBrowser, type TestBrowser } from '../helpers/browser.js';
+import { openBrowser, signInInBrowser, type TestBrowser } from '../helpers/browser.js';
 import { seedSensors } from '../helpers/sensor-seed.js';
 import { startTestConsole, type TestConsole } from '../helpers/test-console.js';
 import { api, signInAsAdmin, TEST_ADMIN_PASSWORD } from '../helpers/test-session.js';
@@ -43,10 +43,7 @@ before(async () => {
   coldListMs = Date.now() - warmStarted;
   browser = await openBrowser();
   const { page } = browser;
-  await page.goto(testConsole.baseUrl);
-  await page.locator('input[name=username]').fill('admin');
-  await page.locator('input[name=password]').fill(TEST_ADMIN_PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await signInInBrowser(page, testConsole.baseUrl, 'admin', TEST_ADMIN_PASSWORD);
   await page.getByRole('heading', { name: 'Overview' }).waitFor();
 });
 

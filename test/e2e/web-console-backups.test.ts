@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { foreignHosts, openBrowser, type TestBrowser } from '../helpers/browser.js';
+import { foreignHosts, openBrowser, signInInBrowser, type TestBrowser } from '../helpers/browser.js';
 import { makeTempDir, startTestConsole, type TestConsole } from '../helpers/test-console.js';
 import { signInAsAdmin, TEST_ADMIN_PASSWORD } from '../helpers/test-session.js';
 import type { TestSensor } from '../helpers/test-sensors.js';
@@ -40,10 +40,7 @@ after(async () => {
 
 test('a local target is created and tested from the page', async () => {
   const { page } = browser;
-  await page.goto(testConsole.baseUrl);
-  await page.locator('input[name=username]').fill('admin');
-  await page.locator('input[name=password]').fill(TEST_ADMIN_PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await signInInBrowser(page, testConsole.baseUrl, 'admin', TEST_ADMIN_PASSWORD);
   await page.getByRole('link', { name: 'Backups' }).click();
   await page.getByTestId('backup-runs').getByText('No backup has run yet.').waitFor();
 

@@ -11,7 +11,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { chooseOption, foreignHosts, openBrowser, type TestBrowser } from '../helpers/browser.js';
+import { chooseOption, foreignHosts, openBrowser, signInInBrowser, type TestBrowser } from '../helpers/browser.js';
 import { startRsyslog, type Rsyslog } from '../helpers/rsyslog.js';
 import { startSmtpReceiver, type SmtpReceiver } from '../helpers/smtp-receiver.js';
 import { startTestConsole, type TestConsole } from '../helpers/test-console.js';
@@ -45,10 +45,7 @@ after(async () => {
 
 test('an admin signs in and finds the forwarding pages', async () => {
   const { page } = browser;
-  await page.goto(testConsole.baseUrl);
-  await page.locator('input[name=username]').fill('admin');
-  await page.locator('input[name=password]').fill(TEST_ADMIN_PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await signInInBrowser(page, testConsole.baseUrl, 'admin', TEST_ADMIN_PASSWORD);
   await page.getByRole('heading', { name: 'Overview' }).waitFor();
   await page.getByRole('link', { name: 'Forwarding rules' }).click();
   await page.getByText('No forwarding rules yet.').waitFor();

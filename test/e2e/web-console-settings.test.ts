@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { chooseOption, foreignHosts, openBrowser, type TestBrowser } from '../helpers/browser.js';
+import { chooseOption, foreignHosts, openBrowser, signInInBrowser, type TestBrowser } from '../helpers/browser.js';
 import { startTestConsole, type TestConsole } from '../helpers/test-console.js';
 import { api, signInAsAdmin, TEST_ADMIN_PASSWORD } from '../helpers/test-session.js';
 import { createTestSensor, singleUseConnectionString, type TestSensor } from '../helpers/test-sensors.js';
@@ -42,10 +42,7 @@ after(async () => {
 
 test('a zone-scope edit shows the affected sensor before saving, and the rollout catches up live', async () => {
   const { page } = browser;
-  await page.goto(testConsole.baseUrl);
-  await page.locator('input[name=username]').fill('admin');
-  await page.locator('input[name=password]').fill(TEST_ADMIN_PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await signInInBrowser(page, testConsole.baseUrl, 'admin', TEST_ADMIN_PASSWORD);
   await page.getByRole('link', { name: 'Sensor settings' }).click();
   await page.getByRole('heading', { name: 'Sensor settings' }).waitFor();
   await chooseOption(page, 'Scope', 'Zone Plant South / Boiler house');

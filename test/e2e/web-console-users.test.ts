@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { after, before, test } from 'node:test';
-import { foreignHosts, openBrowser, type TestBrowser } from '../helpers/browser.js';
+import { foreignHosts, openBrowser, signInInBrowser, type TestBrowser } from '../helpers/browser.js';
 import { startTestConsole, type TestConsole } from '../helpers/test-console.js';
 import { postSignIn, signInAsAdmin, TEST_ADMIN_PASSWORD } from '../helpers/test-session.js';
 
@@ -31,10 +31,7 @@ after(async () => {
 
 test('an admin creates a user with a role; the server refuses a weak password beside the field', async () => {
   const { page } = browser;
-  await page.goto(testConsole.baseUrl);
-  await page.locator('input[name=username]').fill('admin');
-  await page.locator('input[name=password]').fill(TEST_ADMIN_PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await signInInBrowser(page, testConsole.baseUrl, 'admin', TEST_ADMIN_PASSWORD);
   await page.getByRole('link', { name: 'Users and API tokens' }).click();
   await page.locator('[data-username="admin"]').waitFor();
 

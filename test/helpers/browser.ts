@@ -66,3 +66,11 @@ export async function chooseOption(page: Page, label: string, option: string): P
   await page.getByRole('textbox', { name: label, exact: true }).click();
   await page.getByRole('option', { name: option, exact: true }).click();
 }
+
+/** Opens the console's sign-in page and signs in with the given credentials (it does not wait for what comes next). */
+export async function signInInBrowser(page: Page, baseUrl: string, username: string, password: string): Promise<void> {
+  await page.goto(baseUrl);
+  await page.locator('input[name=username]').fill(username);
+  await page.locator('input[name=password]').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}

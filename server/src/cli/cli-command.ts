@@ -11,6 +11,7 @@
 import { z } from 'zod';
 import type { Permission, Role } from '../http/permissions.js';
 import type { AuditActor } from '../modules/audit/audit-chain.js';
+import type { AuditEntry, AuditTrail } from '../modules/audit/audit-trail.js';
 import type { UserRecord, UserScope } from '../modules/users/accounts/user-model.js';
 
 export interface CliUser {
@@ -43,6 +44,11 @@ export interface CliInvocation {
 
 export function actorOf(invocation: CliInvocation): AuditActor {
   return { kind: 'user', id: invocation.user.id, name: invocation.user.username };
+}
+
+/** Audits a command's successful action as done by the invoking user from its source address. */
+export async function recordCliAction(audit: AuditTrail, invocation: CliInvocation, entry: Omit<AuditEntry, 'actor' | 'sourceAddress' | 'outcome'>): Promise<void> {
+  await audit.record({ actor: actorOf(invocation), sourceAddress: invocation.sourceAddress, ...entry, outcome: 'success' });
 }
 
 /** An option such as `--zone Z` (`value`) or `--single-use` (`flag`), with an optional one-letter alias (`-u`). */

@@ -5,6 +5,7 @@ import { auditExportUrl, useAuditPage, useVerifyAudit, type AuditFilter } from '
 import type { AuditRecordView } from '../../api/payloads';
 import { ErrorNotice, errorMessage } from '../../components/error-notice';
 import { fieldErrorsOf } from '../../components/form-errors';
+import { TableHead } from '../../components/table-head';
 
 const EMPTY: AuditFilter = { action: '', actor: '', target: '', outcome: null, from: '', to: '' };
 const PAGE_SIZE = 50;
@@ -79,16 +80,7 @@ export function AuditPage() {
       {page.data && page.data.records.length > 0 ? (
         <Card withBorder p={0} className="table-wrap">
           <Table verticalSpacing="xs" striped data-testid="audit-table">
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>#</Table.Th>
-                <Table.Th>When</Table.Th>
-                <Table.Th>Actor</Table.Th>
-                <Table.Th>Action</Table.Th>
-                <Table.Th>Target</Table.Th>
-                <Table.Th>Outcome</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
+            <TableHead columns={['#', 'When', 'Actor', 'Action', 'Target', 'Outcome']} />
             <Table.Tbody>
               {page.data.records.map((record) => (
                 <AuditRow key={record.sequence} record={record} />

@@ -1,10 +1,11 @@
 /** Backup runs, newest first: who, when, how big, and for a failure the reason in words. */
-import { Badge, Card, Group, Loader, SegmentedControl, Table, Text, Title } from '@mantine/core';
+import { Badge, Card, Group, SegmentedControl, Table, Text, Title } from '@mantine/core';
 import { useState } from 'react';
 import { Link } from 'react-router';
 import { useRuns } from '../../api/backups';
 import type { BackupRun, RunStatus } from '../../api/payloads';
-import { ErrorNotice } from '../../components/error-notice';
+import { QueryState } from '../../components/query-state';
+import { TableHead } from '../../components/table-head';
 import { byteSize } from './byte-size';
 
 const STATUS: Record<RunStatus, { label: string; color: string }> = {
@@ -29,20 +30,11 @@ export function RunsCard() {
         <Title order={4}>Runs</Title>
         <SegmentedControl size="xs" aria-label="Show runs" data={[{ value: 'all', label: 'All' }, ...Object.entries(STATUS).map(([value, words]) => ({ value, label: words.label }))]} value={status} onChange={(value) => setStatus(value as 'all' | RunStatus)} />
       </Group>
-      {runs.isPending ? <Loader size="sm" aria-label="Loading runs" /> : null}
-      {runs.isError ? <ErrorNotice error={runs.error} onRetry={() => void runs.refetch()} /> : null}
+      <QueryState query={runs} loading="Loading runs" size="sm" />
       {runs.data?.items.length === 0 ? <Text size="sm" c="dimmed">{status === 'all' ? 'No backup has run yet. Back up a sensor from its page, or wait for the daily schedule.' : 'No run in this state.'}</Text> : null}
       {runs.data && runs.data.items.length > 0 ? (
         <Table verticalSpacing={4}>
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>Sensor</Table.Th>
-              <Table.Th>Started</Table.Th>
-              <Table.Th>Trigger</Table.Th>
-              <Table.Th>Status</Table.Th>
-              <Table.Th>Result</Table.Th>
-            </Table.Tr>
-          </Table.Thead>
+          <TableHead columns={['Sensor', 'Started', 'Trigger', 'Status', 'Result']} />
           <Table.Tbody>
             {runs.data.items.map((run) => (
               <Table.Tr key={run.id} data-run-status={run.status} data-sensor-name={run.sensorName}>

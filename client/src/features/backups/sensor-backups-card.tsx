@@ -1,11 +1,12 @@
 /** One sensor's backups on its page: Back up now, the stored files, Restore (admins, after confirmation). */
-import { Alert, Button, Card, Group, Loader, Table, Text, Title } from '@mantine/core';
+import { Alert, Button, Card, Group, Table, Text, Title } from '@mantine/core';
 import { useState } from 'react';
 import { useBackUpNow, useRestore, useSensorFiles } from '../../api/backups';
 import type { Me } from '../../api/payloads';
 import { can } from '../../api/session';
 import { ConfirmButton } from '../../components/confirm-button';
-import { ErrorNotice, errorMessage } from '../../components/error-notice';
+import { errorMessage } from '../../components/error-notice';
+import { QueryState } from '../../components/query-state';
 import { byteSize } from './byte-size';
 
 export function SensorBackupsCard({ me, sensorId, sensorName }: { me: Me; sensorId: string; sensorName: string }) {
@@ -26,8 +27,7 @@ export function SensorBackupsCard({ me, sensorId, sensorName }: { me: Me; sensor
       {notice ? <Text c="teal" size="sm" role="status">{notice}</Text> : null}
       {backUp.isError ? <Alert color="red" role="alert">{errorMessage(backUp.error)}</Alert> : null}
       {restore.isError ? <Alert color="red" role="alert" title="Not restored">{errorMessage(restore.error)}</Alert> : null}
-      {files.isPending ? <Loader size="sm" aria-label="Loading backups" /> : null}
-      {files.isError ? <ErrorNotice error={files.error} onRetry={() => void files.refetch()} /> : null}
+      <QueryState query={files} loading="Loading backups" size="sm" />
       {files.data?.length === 0 ? <Text size="sm" c="dimmed">No stored backup yet.</Text> : null}
       {files.data && files.data.length > 0 ? (
         <Table verticalSpacing={4}>

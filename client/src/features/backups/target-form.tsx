@@ -1,9 +1,9 @@
 /** Create a backup target: a local folder on the console, or an SMB share (password write-only). */
-import { Alert, Button, Group, NumberInput, PasswordInput, SegmentedControl, Stack, TextInput } from '@mantine/core';
+import { Button, Group, NumberInput, PasswordInput, SegmentedControl, Stack, TextInput } from '@mantine/core';
 import { useState } from 'react';
 import { useCreateTarget } from '../../api/backups';
-import { errorMessage } from '../../components/error-notice';
 import { fieldErrorsOf } from '../../components/form-errors';
+import { FormFailure } from '../../components/form-failure';
 
 export function TargetForm({ onDone }: { onDone: () => void }) {
   const create = useCreateTarget();
@@ -50,11 +50,7 @@ export function TargetForm({ onDone }: { onDone: () => void }) {
         ) : (
           <TextInput label="Folder" placeholder="/srv/garrison-backups" description="An absolute path on the console host; the console must be able to write there." value={directory} onChange={(event) => setDirectory(event.currentTarget.value)} error={errors.at('directory')} required />
         )}
-        {create.error && !errors.any ? (
-          <Alert color="red" role="alert" title="Not created">
-            {errorMessage(create.error)}
-          </Alert>
-        ) : null}
+        <FormFailure error={create.error} errors={errors} title="Not created" />
         <Group justify="flex-end">
           <Button type="submit" loading={create.isPending}>
             Create target

@@ -1,10 +1,12 @@
 /** Backup targets: where files go, how full they are, and a Test that writes, reads back and deletes a probe file. */
-import { Badge, Button, Card, Group, Loader, Modal, Stack, Table, Text, Title } from '@mantine/core';
+import { Badge, Button, Card, Group, Modal, Stack, Table, Text, Title } from '@mantine/core';
 import { useState } from 'react';
 import { useDeleteTarget, useTargets, useTargetUsage, useTestTarget } from '../../api/backups';
 import type { TargetView } from '../../api/payloads';
 import { ConfirmButton } from '../../components/confirm-button';
-import { ErrorNotice, errorMessage } from '../../components/error-notice';
+import { errorMessage } from '../../components/error-notice';
+import { QueryState } from '../../components/query-state';
+import { TableHead } from '../../components/table-head';
 import { byteSize } from './byte-size';
 import { TargetForm } from './target-form';
 
@@ -18,20 +20,11 @@ export function TargetsCard({ canManage }: { canManage: boolean }) {
         <Title order={4}>Targets</Title>
         {canManage ? <Button size="xs" onClick={() => setCreating(true)}>New target</Button> : null}
       </Group>
-      {targets.isPending ? <Loader size="sm" aria-label="Loading targets" /> : null}
-      {targets.isError ? <ErrorNotice error={targets.error} onRetry={() => void targets.refetch()} /> : null}
+      <QueryState query={targets} loading="Loading targets" size="sm" />
       {remove.isError ? <Text c="red" size="sm" role="alert">{errorMessage(remove.error)}</Text> : null}
       {targets.data ? (
         <Table verticalSpacing="xs">
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>Name</Table.Th>
-              <Table.Th>Location</Table.Th>
-              <Table.Th>Storage use</Table.Th>
-              <Table.Th>Test</Table.Th>
-              <Table.Th />
-            </Table.Tr>
-          </Table.Thead>
+          <TableHead columns={['Name', 'Location', 'Storage use', 'Test', '']} />
           <Table.Tbody>
             {targets.data.map((target) => (
               <TargetRow key={target.id} target={target} canManage={canManage} onDelete={() => remove.mutateAsync(target.id)} />

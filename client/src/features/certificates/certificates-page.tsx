@@ -3,13 +3,14 @@
  * uploaded one), outbound certificate validation, the SSH CLI's host key
  * fingerprint, and the console CA's revocation list.
  */
-import { Alert, Anchor, Badge, Button, Card, Code, Group, Loader, Stack, Switch, Table, Text, Title } from '@mantine/core';
+import { Alert, Anchor, Badge, Button, Card, Code, Group, Stack, Switch, Table, Text, Title } from '@mantine/core';
 import { useState } from 'react';
 import type { Me, WebCertificateView } from '../../api/payloads';
 import { useConsoleCaCertificate, useHostKey, useOutboundValidation, useSetOutboundValidation, useWebCertificate } from '../../api/pki';
 import { can } from '../../api/session';
 import { ConfirmButton } from '../../components/confirm-button';
 import { ErrorNotice, errorMessage } from '../../components/error-notice';
+import { QueryState } from '../../components/query-state';
 import { WebCertificateUploadForm } from './web-certificate-upload-form';
 
 const DAY_MS = 86_400_000;
@@ -90,8 +91,7 @@ function WebCertificateCard() {
           ) : null}
         </Group>
       </Group>
-      {certificate.isPending ? <Loader size="sm" aria-label="Loading the web certificate" /> : null}
-      {certificate.isError ? <ErrorNotice error={certificate.error} onRetry={() => void certificate.refetch()} /> : null}
+      <QueryState query={certificate} loading="Loading the web certificate" size="sm" />
       {backToCa.isError ? <Alert color="red" role="alert">{errorMessage(backToCa.error)}</Alert> : null}
       {certificate.data ? <CertificateTable view={certificate.data} /> : null}
       {uploading ? <WebCertificateUploadForm onDone={() => setUploading(false)} /> : null}
@@ -126,8 +126,7 @@ function HostKeyCard() {
       <Title order={4} mb="xs">
         SSH CLI host key
       </Title>
-      {hostKey.isPending ? <Loader size="sm" aria-label="Loading the host key" /> : null}
-      {hostKey.isError ? <ErrorNotice error={hostKey.error} onRetry={() => void hostKey.refetch()} /> : null}
+      <QueryState query={hostKey} loading="Loading the host key" size="sm" />
       {hostKey.data ? (
         <Stack gap={4}>
           <Text size="sm">Compare this with what ssh prints on first connection (port {hostKey.data.port}):</Text>

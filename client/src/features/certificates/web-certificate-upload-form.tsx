@@ -1,9 +1,9 @@
 /** Upload a web console certificate: PEM certificate, key, optional chain and passphrase; the server names what is wrong. */
-import { Alert, Button, Group, PasswordInput, Stack, Textarea } from '@mantine/core';
+import { Button, Group, PasswordInput, Stack, Textarea } from '@mantine/core';
 import { useState } from 'react';
 import { useUploadWebCertificate } from '../../api/pki';
-import { errorMessage } from '../../components/error-notice';
 import { fieldErrorsOf } from '../../components/form-errors';
+import { FormFailure } from '../../components/form-failure';
 
 export function WebCertificateUploadForm({ onDone }: { onDone: () => void }) {
   const upload = useUploadWebCertificate();
@@ -25,11 +25,7 @@ export function WebCertificateUploadForm({ onDone }: { onDone: () => void }) {
         <Textarea label="Private key (PEM)" description="Sent once over this connection and stored encrypted; never shown again." value={privateKey} onChange={(event) => setPrivateKey(event.currentTarget.value)} error={errors.at('privateKey')} required {...pemProps} />
         <Textarea label="Chain (PEM, optional)" description="Intermediate certificates, issuer first." value={chain} onChange={(event) => setChain(event.currentTarget.value)} error={errors.at('chain')} {...pemProps} />
         <PasswordInput label="Key passphrase (if the key is encrypted)" value={passphrase} onChange={(event) => setPassphrase(event.currentTarget.value)} error={errors.at('passphrase')} w={360} autoComplete="off" />
-        {upload.error && !errors.any ? (
-          <Alert color="red" role="alert" title="Not applied">
-            {errorMessage(upload.error)}
-          </Alert>
-        ) : null}
+        <FormFailure error={upload.error} errors={errors} title="Not applied" />
         <Group>
           <Button type="submit" loading={upload.isPending}>
             Apply certificate

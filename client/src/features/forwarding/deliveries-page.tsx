@@ -1,11 +1,13 @@
 /** The delivery log: every planned delivery with its attempts and last reason; failing and dead ones can be retried by hand. */
-import { Alert, Badge, Button, Card, Group, Loader, SegmentedControl, Stack, Table, Text, Title, Tooltip } from '@mantine/core';
+import { Alert, Badge, Button, Card, Group, SegmentedControl, Stack, Table, Text, Title, Tooltip } from '@mantine/core';
 import { useState } from 'react';
 import { useSearchParams } from 'react-router';
 import { useDeliveries, useRetryDelivery, type DeliveryFilter } from '../../api/notifications';
 import type { Delivery, Me } from '../../api/payloads';
 import { can } from '../../api/session';
-import { ErrorNotice, errorMessage } from '../../components/error-notice';
+import { errorMessage } from '../../components/error-notice';
+import { QueryState } from '../../components/query-state';
+import { TableHead } from '../../components/table-head';
 
 const VIEWS: Array<{ value: DeliveryFilter['view']; label: string }> = [
   { value: 'all', label: 'All' },
@@ -47,8 +49,7 @@ export function DeliveriesPage({ me }: { me: Me }) {
           Queued again: the console sends it now.
         </Text>
       ) : null}
-      {deliveries.isError ? <ErrorNotice error={deliveries.error} onRetry={() => void deliveries.refetch()} /> : null}
-      {deliveries.isPending ? <Loader aria-label="Loading deliveries" /> : null}
+      <QueryState query={deliveries} loading="Loading deliveries" />
       {deliveries.data?.length === 0 ? (
         <Card withBorder>
           <Text>{view === 'all' ? 'Nothing has been forwarded yet.' : `No ${VIEWS.find((entry) => entry.value === view)?.label.toLowerCase()} deliveries.`}</Text>
@@ -60,16 +61,7 @@ export function DeliveriesPage({ me }: { me: Me }) {
       {deliveries.data && deliveries.data.length > 0 ? (
         <Card withBorder p={0} className="table-wrap">
           <Table verticalSpacing="xs" striped data-testid="deliveries-table">
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Event</Table.Th>
-                <Table.Th>Rule → target</Table.Th>
-                <Table.Th>Status</Table.Th>
-                <Table.Th>Attempts</Table.Th>
-                <Table.Th>Last reason</Table.Th>
-                <Table.Th />
-              </Table.Tr>
-            </Table.Thead>
+            <TableHead columns={['Event', 'Rule → target', 'Status', 'Attempts', 'Last reason', '']} />
             <Table.Tbody>
               {deliveries.data.map((delivery) => {
                 const status = statusOf(delivery);

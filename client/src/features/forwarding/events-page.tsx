@@ -7,6 +7,7 @@ import { useCatalogue, useEvents, type EventFilter } from '../../api/notificatio
 import type { Severity } from '../../api/payloads';
 import { ErrorNotice } from '../../components/error-notice';
 import { fieldErrorsOf } from '../../components/form-errors';
+import { TableHead } from '../../components/table-head';
 import { SEVERITY_WORDS, SeverityBadge } from './severity-badge';
 
 const EMPTY: EventFilter = { types: [], minimumSeverity: null, siteId: null, zoneId: null, from: '', to: '', limit: 100 };
@@ -83,15 +84,7 @@ export function EventsPage() {
       {events.data && events.data.length > 0 ? (
         <Card withBorder p={0} className="table-wrap">
           <Table verticalSpacing="xs" striped data-testid="events-table">
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>When</Table.Th>
-                <Table.Th>Severity</Table.Th>
-                <Table.Th>Event</Table.Th>
-                <Table.Th>Sensor</Table.Th>
-                <Table.Th>Details</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
+            <TableHead columns={['When', 'Severity', 'Event', 'Sensor', 'Details']} />
             <Table.Tbody>
               {events.data.map((event) => (
                 <Table.Tr key={event.id} data-event-type={event.type}>

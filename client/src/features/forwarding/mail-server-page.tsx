@@ -1,11 +1,12 @@
 /** The console's mail server (SMTP) for email forwarding, and "send test mail". The password is write-only. */
-import { Alert, Button, Card, Group, Loader, NumberInput, Select, Stack, Text, Textarea, TextInput, Title } from '@mantine/core';
+import { Alert, Button, Card, Group, NumberInput, Select, Stack, Text, Textarea, TextInput, Title } from '@mantine/core';
 import { useState } from 'react';
 import { useSaveSmtp, useSendTestMail, useSmtpSettings } from '../../api/notifications';
 import type { Me, SmtpSettingsView } from '../../api/payloads';
 import { can } from '../../api/session';
-import { ErrorNotice, errorMessage } from '../../components/error-notice';
+import { errorMessage } from '../../components/error-notice';
 import { fieldErrorsOf } from '../../components/form-errors';
+import { QueryState } from '../../components/query-state';
 import { MASKED_SECRET, SecretInput } from '../../components/secret-input';
 import { toNumber } from './action-forms/action-form-props';
 
@@ -25,8 +26,7 @@ export function MailServerPage({ me }: { me: Me }) {
       <Text c="dimmed" size="sm">
         The SMTP server the console sends forwarding emails and test mails through.
       </Text>
-      {smtp.isError ? <ErrorNotice error={smtp.error} onRetry={() => void smtp.refetch()} /> : null}
-      {smtp.isPending ? <Loader aria-label="Loading mail server settings" /> : null}
+      <QueryState query={smtp} loading="Loading mail server settings" />
       {saved ? (
         <Text c="teal" size="sm" role="status">
           Saved. Send a test mail to check it.

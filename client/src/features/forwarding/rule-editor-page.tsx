@@ -11,8 +11,9 @@ import { useCatalogue, useDeleteRule, useRule, useSaveRule } from '../../api/not
 import type { ForwardingRule, Me, NotificationCatalogue, RuleConditions } from '../../api/payloads';
 import { can } from '../../api/session';
 import { ConfirmButton } from '../../components/confirm-button';
-import { ErrorNotice, errorMessage } from '../../components/error-notice';
+import { ErrorNotice } from '../../components/error-notice';
 import { fieldErrorsOf } from '../../components/form-errors';
+import { FormFailure } from '../../components/form-failure';
 import { MASKED_SECRET } from '../../components/secret-input';
 import { ACTION_FORMS, isKnownActionType } from './action-forms/action-forms';
 import { RuleConditionsFields } from './rule-conditions';
@@ -183,11 +184,7 @@ function RuleEditor({ rule, catalogue, canManage }: { rule: ForwardingRule | und
             </Group>
           ) : null}
 
-          {save.error && !errors.any ? (
-            <Alert color="red" title="Not saved" role="alert">
-              {errorMessage(save.error)}
-            </Alert>
-          ) : null}
+          <FormFailure error={save.error} errors={errors} title="Not saved" />
           {errors.any ? (
             <Alert color="red" title="Not saved" role="alert">
               Correct the fields marked in red, then save again.{otherProblems.length > 0 ? ` Also: ${otherProblems.join('; ')}` : ''}

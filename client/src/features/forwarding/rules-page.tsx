@@ -1,10 +1,11 @@
 /** Forwarding rules: what each forwards, where to, and whether it is on. */
-import { Anchor, Badge, Button, Card, Group, Loader, Stack, Table, Text, Title } from '@mantine/core';
+import { Anchor, Badge, Button, Card, Group, Stack, Table, Text, Title } from '@mantine/core';
 import { Link } from 'react-router';
 import { useCatalogue, useRules } from '../../api/notifications';
 import type { ForwardingRule, Me, NotificationCatalogue } from '../../api/payloads';
 import { can } from '../../api/session';
-import { ErrorNotice } from '../../components/error-notice';
+import { QueryState } from '../../components/query-state';
+import { TableHead } from '../../components/table-head';
 import { SEVERITY_WORDS } from './severity-badge';
 
 function eventsInWords(rule: ForwardingRule, catalogue: NotificationCatalogue | undefined): string {
@@ -33,8 +34,7 @@ export function RulesPage({ me }: { me: Me }) {
       <Text c="dimmed" size="sm">
         A rule forwards the system notifications it matches to a SIEM, a mail box, an SNMP manager or a webhook. Failed deliveries are retried; see Deliveries.
       </Text>
-      {rules.isError ? <ErrorNotice error={rules.error} onRetry={() => void rules.refetch()} /> : null}
-      {rules.isPending ? <Loader aria-label="Loading rules" /> : null}
+      <QueryState query={rules} loading="Loading rules" />
       {rules.data?.length === 0 ? (
         <Card withBorder>
           <Text>No forwarding rules yet.</Text>
@@ -46,14 +46,7 @@ export function RulesPage({ me }: { me: Me }) {
       {rules.data && rules.data.length > 0 ? (
         <Card withBorder p={0}>
           <Table striped highlightOnHover verticalSpacing="xs" data-testid="rules-table">
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Name</Table.Th>
-                <Table.Th>State</Table.Th>
-                <Table.Th>Forwards</Table.Th>
-                <Table.Th>To</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
+            <TableHead columns={['Name', 'State', 'Forwards', 'To']} />
             <Table.Tbody>
               {rules.data.map((rule) => (
                 <Table.Tr key={rule.id} data-rule-name={rule.name}>

@@ -6,7 +6,7 @@
 import { Group, Loader, Pagination, Stack, Text, Title } from '@mantine/core';
 import { SENSORS_KEY, useSensorList } from '../../api/fleet';
 import { useLiveRefresh } from '../../api/live';
-import { ErrorNotice } from '../../components/error-notice';
+import { QueryState } from '../../components/query-state';
 import { SensorFilters } from './sensor-filters';
 import { SensorTable } from './sensor-table';
 import { PAGE_SIZE, useSensorFilter } from './use-sensor-filter';
@@ -32,8 +32,7 @@ export function SensorsPage() {
         </Group>
       </Group>
       <SensorFilters filter={filter} onChange={update} />
-      {list.isError ? <ErrorNotice error={list.error} onRetry={() => void list.refetch()} /> : null}
-      {list.isPending ? <Loader aria-label="Loading sensors" /> : null}
+      <QueryState query={list} loading="Loading sensors" />
       {list.data && list.data.items.length === 0 ? (
         <Text c="dimmed" data-testid="sensors-empty">
           {filtered

@@ -1,9 +1,10 @@
 /** Rollout per sensor: the revision each sensor should run against the one it applied, live. */
-import { Badge, Card, Group, Loader, Progress, Stack, Table, Text, Title } from '@mantine/core';
+import { Badge, Card, Group, Progress, Stack, Table, Text, Title } from '@mantine/core';
 import { Link } from 'react-router';
 import type { DriftRow } from '../../api/payloads';
 import { useDrift, type ScopeChoice } from '../../api/settings';
-import { ErrorNotice } from '../../components/error-notice';
+import { QueryState } from '../../components/query-state';
+import { TableHead } from '../../components/table-head';
 
 const SHOWN_ROWS = 100;
 
@@ -24,8 +25,7 @@ export function RolloutPanel({ scope }: { scope: ScopeChoice }) {
     <Card withBorder data-testid="rollout">
       <Stack gap="xs">
         <Title order={4}>Rollout</Title>
-        {drift.isPending ? <Loader size="sm" aria-label="Loading the rollout" /> : null}
-        {drift.isError ? <ErrorNotice error={drift.error} onRetry={() => void drift.refetch()} /> : null}
+        <QueryState query={drift} loading="Loading the rollout" size="sm" />
         {drift.data && rows.length === 0 ? <Text size="sm" c="dimmed">No sensor in this scope yet. Assign sensors to its zones under Sites and zones.</Text> : null}
         {rows.length > 0 ? (
           <>
@@ -36,14 +36,7 @@ export function RolloutPanel({ scope }: { scope: ScopeChoice }) {
               </Text>
             </Group>
             <Table verticalSpacing={4}>
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>Sensor</Table.Th>
-                  <Table.Th>Desired revision</Table.Th>
-                  <Table.Th>Applied revision</Table.Th>
-                  <Table.Th>Status</Table.Th>
-                </Table.Tr>
-              </Table.Thead>
+              <TableHead columns={['Sensor', 'Desired revision', 'Applied revision', 'Status']} />
               <Table.Tbody>
                 {rows.slice(0, SHOWN_ROWS).map((row) => {
                   const status = statusOf(row);

@@ -5,7 +5,7 @@
  * after saving, the rollout shows each sensor's desired vs applied revision,
  * live. Secrets are write-only: they read as "stored" and are kept unless typed.
  */
-import { Alert, Badge, Button, Card, Group, Loader, Select, Stack, Tabs, Text, Title } from '@mantine/core';
+import { Alert, Badge, Button, Card, Group, Select, Stack, Tabs, Text, Title } from '@mantine/core';
 import { useEffect, useMemo, useState } from 'react';
 import { useSearchParams } from 'react-router';
 import { useSensorList, useSites, useZones } from '../../api/fleet';
@@ -14,7 +14,8 @@ import { useLiveRefresh } from '../../api/live';
 import type { Me, ScopeSettings } from '../../api/payloads';
 import { can } from '../../api/session';
 import { SETTINGS_KEY, usePreviewSettings, useSaveScopeSettings, useScopeSettings, type ScopeChoice } from '../../api/settings';
-import { ErrorNotice, errorMessage } from '../../components/error-notice';
+import { errorMessage } from '../../components/error-notice';
+import { QueryState } from '../../components/query-state';
 import { EffectiveSettingsPanel } from './effective-settings-panel';
 import { RolloutPanel } from './rollout-panel';
 import { fieldValue, forSending, overrideCount, storedSecretPaths, withField, type SettingsDraft } from './settings-draft';
@@ -55,8 +56,7 @@ export function SettingsEditorPage({ me }: { me: Me }) {
         Settings apply from the widest scope to the narrowest: site overrides global, zone overrides site, a sensor's own settings override its zone. Leave a field empty to inherit it.
       </Text>
       <Select label="Scope" data={options} value={scopeValue} onChange={(value) => setParams(value && value !== 'global' ? { scope: value } : {})} searchable w={420} allowDeselect={false} nothingFoundMessage="No site, zone or sensor by that name" />
-      {loaded.isPending ? <Loader aria-label="Loading settings" /> : null}
-      {loaded.isError ? <ErrorNotice error={loaded.error} onRetry={() => void loaded.refetch()} /> : null}
+      <QueryState query={loaded} loading="Loading settings" />
       {saved && saved.scope === scopeValue ? (
         <Text c="teal" size="sm" role="status">
           Saved as revision {saved.revision}. Online sensors in this scope receive it now; follow the rollout below.

@@ -3,15 +3,18 @@
  * the global, site or zone scope, and see what one sensor ends up with (the
  * effective result, with the scope each value comes from).
  */
-import { Card, Loader, Select, Stack, Table, Text, Title } from '@mantine/core';
+import { Card, Select, Stack, Table, Text, Title } from '@mantine/core';
 import { useState } from 'react';
-import { useSensorList, useSites, useZones } from '../../api/fleet';
+import { useSites, useZones } from '../../api/fleet';
 import { useLiveRefresh } from '../../api/live';
 import type { Me } from '../../api/payloads';
 import { can } from '../../api/session';
 import { SETTINGS_KEY, useEffectiveSettings, useScopeSettings, type ScopeChoice } from '../../api/settings';
 import { ErrorNotice } from '../../components/error-notice';
+import { QueryState } from '../../components/query-state';
+import { TableHead } from '../../components/table-head';
 import { TimeSettingsForm } from './time-settings-form';
+import { MergeProblems, ScopeSensorSelect } from './scope-sensor-select';
 
 function parseScope(value: string | null): ScopeChoice {
   if (!value || value === 'global') return { kind: 'global', id: null };
@@ -42,8 +45,7 @@ export function TimeSettingsPage({ me }: { me: Me }) {
       </Text>
       <Select label="Scope" data={options} value={scopeValue} onChange={(value) => setScopeValue(value ?? 'global')} searchable w={360} allowDeselect={false} />
       <Card withBorder>
-        {loaded.isPending ? <Loader size="sm" aria-label="Loading settings" /> : null}
-        {loaded.isError ? <ErrorNotice error={loaded.error} onRetry={() => void loaded.refetch()} /> : null}
+        <QueryState query={loaded} loading="Loading settings" size="sm" />
         {loaded.data ? (
           <>
             <Text size="xs" c="dimmed" mb="sm">
@@ -67,14 +69,6 @@ export function TimeSettingsPage({ me }: { me: Me }) {
 const SHOWN_FIELDS = ['ntp.enabled', 'ntp.servers', 'timeRegion.timeZone', 'timeRegion.dateFormat'];
 
 function EffectivePanel({ scope }: { scope: ScopeChoice }) {
-  const sensors = useSensorList({
-    sort: 'name',
-    order: 'asc',
-    limit: 100,
-    offset: 0,
-    ...(scope.kind === 'site' && scope.id ? { siteId: scope.id } : {}),
-    ...(scope.kind === 'zone' && scope.id ? { zoneId: scope.id } : {}),
-  });
   const [sensorId, setSensorId] = useState<string | null>(null);
   const effective = useEffectiveSettings(sensorId);
   const settings = effective.data?.settings as Record<string, Record<string, unknown> | undefined> | undefined;
@@ -92,25 +86,11 @@ function EffectivePanel({ scope }: { scope: ScopeChoice }) {
       <Title order={4} mb="xs">
         Effective result
       </Title>
-      <Select
-        label="For sensor"
-        placeholder={sensors.data?.items.length === 0 ? 'No sensors in this scope' : 'Choose a sensor'}
-        data={(sensors.data?.items ?? []).map((sensor) => ({ value: sensor.id, label: sensor.name }))}
-        value={sensorId}
-        onChange={setSensorId}
-        searchable
-        w={360}
-      />
+      <ScopeSensorSelect scope={scope} value={sensorId} onChange={setSensorId} />
       {effective.isError ? <ErrorNotice error={effective.error} /> : null}
       {effective.data ? (
         <Table mt="sm" verticalSpacing={4}>
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>Setting</Table.Th>
-              <Table.Th>Value</Table.Th>
-              <Table.Th>Comes from</Table.Th>
-            </Table.Tr>
-          </Table.Thead>
+          <TableHead columns={['Setting', 'Value', 'Comes from']} />
           <Table.Tbody>
             {SHOWN_FIELDS.map((field) => (
               <Table.Tr key={field}>
@@ -122,11 +102,7 @@ function EffectivePanel({ scope }: { scope: ScopeChoice }) {
           </Table.Tbody>
         </Table>
       ) : null}
-      {effective.data && effective.data.problems.length > 0 ? (
-        <Text c="red" size="sm" mt="xs">
-          This sensor cannot apply the merged result: {effective.data.problems.map((problem) => `${problem.path} ${problem.message}`).join('; ')}
-        </Text>
-      ) : null}
+      {effective.data ? <MergeProblems problems={effective.data.problems} /> : null}
     </Card>
   );
 }

@@ -4,7 +4,7 @@
  * strings with revoke. A sensor enrols by pasting a string into its
  * Management Console Connection dialog or `sensor-link connect <string>`.
  */
-import { Alert, Badge, Button, Card, Group, Loader, NumberInput, Select, Stack, Table, Text, Title } from '@mantine/core';
+import { Alert, Badge, Button, Card, Group, NumberInput, Select, Stack, Table, Text, Title } from '@mantine/core';
 import { useState } from 'react';
 import { CONNECTION_STRINGS_KEY, useConnectionStrings, useCreateSingleUse, useRegenerateStanding, useRevokeConnectionString, useStandingString } from '../../api/enrollment';
 import { useZones } from '../../api/fleet';
@@ -14,6 +14,8 @@ import type { Me } from '../../api/payloads';
 import { can } from '../../api/session';
 import { ConfirmButton } from '../../components/confirm-button';
 import { ErrorNotice, errorMessage } from '../../components/error-notice';
+import { QueryState } from '../../components/query-state';
+import { TableHead } from '../../components/table-head';
 import { formatDateTime } from '../sensors/sensor-format';
 import { ConnectionStringBox } from './connection-string-box';
 
@@ -46,8 +48,7 @@ function StandingString() {
       <Text size="sm" c="dimmed" mb="sm">
         For any number of sensors until it expires. Sensors enrolled with it start as Unassigned.
       </Text>
-      {standing.isPending ? <Loader size="sm" aria-label="Loading the standing string" /> : null}
-      {standing.isError ? <ErrorNotice error={standing.error} onRetry={() => void standing.refetch()} /> : null}
+      <QueryState query={standing} loading="Loading the standing string" size="sm" />
       {standing.data ? <ConnectionStringBox issued={standing.data} testId="standing-connection-string" /> : null}
       <Group align="flex-end" mt="sm">
         <NumberInput label="Valid for (hours)" min={1} max={720} value={hours} onChange={setHours} w={160} error={ttlProblem} />
@@ -125,17 +126,7 @@ function ConnectionStringList() {
       {list.data?.length === 0 ? <Text c="dimmed">None yet.</Text> : null}
       {list.data && list.data.length > 0 ? (
         <Table verticalSpacing={4} data-testid="connection-string-list">
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>Kind</Table.Th>
-              <Table.Th>Zone</Table.Th>
-              <Table.Th>State</Table.Th>
-              <Table.Th>Uses</Table.Th>
-              <Table.Th>Expires</Table.Th>
-              <Table.Th>Created by</Table.Th>
-              <Table.Th />
-            </Table.Tr>
-          </Table.Thead>
+          <TableHead columns={['Kind', 'Zone', 'State', 'Uses', 'Expires', 'Created by', '']} />
           <Table.Tbody>
             {list.data.map((token) => (
               <Table.Tr key={token.id}>

@@ -1,11 +1,14 @@
 /** API tokens for scripts: create (the token is shown once), list, revoke. */
-import { Alert, Badge, Button, Card, Code, CopyButton, Group, Loader, NumberInput, Select, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { Alert, Badge, Button, Card, Code, CopyButton, Group, NumberInput, Select, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { useState } from 'react';
 import type { Role } from '../../api/payloads';
 import { useApiTokens, useCreateApiToken, useRevokeApiToken } from '../../api/users';
 import { ConfirmButton } from '../../components/confirm-button';
-import { ErrorNotice, errorMessage } from '../../components/error-notice';
+import { errorMessage } from '../../components/error-notice';
 import { fieldErrorsOf } from '../../components/form-errors';
+import { FormFailure } from '../../components/form-failure';
+import { QueryState } from '../../components/query-state';
+import { TableHead } from '../../components/table-head';
 import { ROLE_OPTIONS, roleLabel } from './role-words';
 
 const STATUS_COLOR = { active: 'teal', expired: 'gray', revoked: 'red' } as const;
@@ -40,11 +43,7 @@ export function ApiTokensCard() {
             </Button>
           </Group>
         </form>
-        {create.error && !errors.any ? (
-          <Alert color="red" role="alert">
-            {errorMessage(create.error)}
-          </Alert>
-        ) : null}
+        <FormFailure error={create.error} errors={errors} />
         {create.data ? (
           <Alert color="teal" title="Copy the token now: it is shown only this once" data-testid="new-api-token">
             <Group gap="xs" wrap="nowrap">
@@ -64,22 +63,11 @@ export function ApiTokensCard() {
             {errorMessage(revoke.error)}
           </Alert>
         ) : null}
-        {tokens.isError ? <ErrorNotice error={tokens.error} onRetry={() => void tokens.refetch()} /> : null}
-        {tokens.isPending ? <Loader size="sm" aria-label="Loading API tokens" /> : null}
+        <QueryState query={tokens} loading="Loading API tokens" size="sm" />
         {tokens.data?.length === 0 ? <Text size="sm" c="dimmed">No API tokens yet.</Text> : null}
         {tokens.data && tokens.data.length > 0 ? (
           <Table verticalSpacing={4} data-testid="api-tokens-table">
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Name</Table.Th>
-                <Table.Th>Role</Table.Th>
-                <Table.Th>State</Table.Th>
-                <Table.Th>Created</Table.Th>
-                <Table.Th>Expires</Table.Th>
-                <Table.Th>Last used</Table.Th>
-                <Table.Th />
-              </Table.Tr>
-            </Table.Thead>
+            <TableHead columns={['Name', 'Role', 'State', 'Created', 'Expires', 'Last used', '']} />
             <Table.Tbody>
               {tokens.data.map((token) => (
                 <Table.Tr key={token.id} data-token-name={token.name}>

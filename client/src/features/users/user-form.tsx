@@ -1,11 +1,12 @@
 /** Create a user: name, role, optional site/zone scope, a first password the user must change. */
-import { Alert, Button, Checkbox, Group, MultiSelect, PasswordInput, Select, Stack, Text, TextInput } from '@mantine/core';
+import { Button, Checkbox, Group, MultiSelect, PasswordInput, Select, Stack, Text, TextInput } from '@mantine/core';
 import { useState } from 'react';
 import { useSites, useZones } from '../../api/fleet';
 import type { Role } from '../../api/payloads';
 import { useCreateUser } from '../../api/users';
 import { errorMessage } from '../../components/error-notice';
 import { fieldErrorsOf } from '../../components/form-errors';
+import { FormFailure } from '../../components/form-failure';
 import { ROLE_OPTIONS } from './role-words';
 
 export function CreateUserForm({ onDone }: { onDone: (username: string) => void }) {
@@ -67,11 +68,7 @@ export function CreateUserForm({ onDone }: { onDone: (username: string) => void 
           required
           autoComplete="new-password"
         />
-        {create.error && !errors.any ? (
-          <Alert color="red" role="alert" title="Not created">
-            {errorMessage(create.error)}
-          </Alert>
-        ) : null}
+        <FormFailure error={create.error} errors={errors} title="Not created" />
         {errors.any ? (
           <Text c="red" size="sm" role="alert">
             Correct the fields marked in red, then try again.

@@ -1,10 +1,12 @@
 /** Users (admins only): list, create with a role and scope, change role, reset password, disable, delete; then API tokens. */
-import { Alert, Badge, Button, Card, Group, Loader, Modal, Select, Stack, Table, Text, Title } from '@mantine/core';
+import { Alert, Badge, Button, Card, Group, Modal, Select, Stack, Table, Text, Title } from '@mantine/core';
 import { useState } from 'react';
 import type { Me, Role, UserView } from '../../api/payloads';
 import { useDeleteUser, useResetPassword, useUpdateUser, useUsers } from '../../api/users';
 import { ConfirmButton } from '../../components/confirm-button';
-import { ErrorNotice, errorMessage } from '../../components/error-notice';
+import { errorMessage } from '../../components/error-notice';
+import { QueryState } from '../../components/query-state';
+import { TableHead } from '../../components/table-head';
 import { ApiTokensCard } from './api-tokens-card';
 import { ROLE_OPTIONS } from './role-words';
 import { CreateUserForm, ResetPasswordForm } from './user-form';
@@ -34,20 +36,11 @@ export function UsersPage({ me }: { me: Me }) {
           {errorMessage(actionError)}
         </Alert>
       ) : null}
-      {users.isError ? <ErrorNotice error={users.error} onRetry={() => void users.refetch()} /> : null}
-      {users.isPending ? <Loader aria-label="Loading users" /> : null}
+      <QueryState query={users} loading="Loading users" />
       {users.data ? (
         <Card withBorder p={0} className="table-wrap">
           <Table verticalSpacing="xs" striped data-testid="users-table">
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>User</Table.Th>
-                <Table.Th>Role</Table.Th>
-                <Table.Th>Scope</Table.Th>
-                <Table.Th>State</Table.Th>
-                <Table.Th>Actions</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
+            <TableHead columns={['User', 'Role', 'Scope', 'State', 'Actions']} />
             <Table.Tbody>
               {users.data.map((user) => {
                 const self = user.id === me.user.id;

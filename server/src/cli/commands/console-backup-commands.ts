@@ -11,7 +11,7 @@ import type { AuditTrail } from '../../modules/audit/audit-trail.js';
 import { parseConsoleBackupName } from '../../modules/console-backup/console-backup-name.js';
 import type { ConsoleBackupService } from '../../modules/console-backup/console-backup-service.js';
 import { AppError } from '../../platform/errors.js';
-import { actorOf, defineCommand, defineCommandWithoutArguments, lines, type CliCommand } from '../cli-command.js';
+import { defineCommand, defineCommandWithoutArguments, lines, recordCliAction, type CliCommand } from '../cli-command.js';
 
 export interface ConsoleBackupCommandsDeps {
   backups: () => ConsoleBackupService;
@@ -30,12 +30,9 @@ export function consoleBackupCommands(deps: ConsoleBackupCommandsDeps): CliComma
       permission: 'system:manage',
       async run(_args, invocation) {
         const backup = await deps.backups().create();
-        await deps.audit().record({
-          actor: actorOf(invocation),
-          sourceAddress: invocation.sourceAddress,
+        await recordCliAction(deps.audit(), invocation, {
           action: 'console-backup.created',
           target: { kind: 'consoleBackup', id: backup.name, name: backup.name },
-          outcome: 'success',
         });
         return lines(`Backup written: ${backup.name} (${backup.sizeBytes} bytes, ${backup.collections.length} collections, ${backup.files} PKI files).`);
       },
@@ -67,12 +64,9 @@ export function consoleBackupCommands(deps: ConsoleBackupCommandsDeps): CliComma
         if (!invocation.ask) throw new AppError('bad_request', 'system restore asks for confirmation: run it in an interactive session (ssh without a command).');
         if (!(await invocation.ask(`Use backup file as "${args.name}" ?`)) || !(await invocation.ask(RESTORE_WARNING))) return lines('Restore cancelled; nothing was changed.');
         const restored = await deps.backups().restore(args.name);
-        await deps.audit().record({
-          actor: actorOf(invocation),
-          sourceAddress: invocation.sourceAddress,
+        await recordCliAction(deps.audit(), invocation, {
           action: 'console-backup.restored',
           target: { kind: 'consoleBackup', id: restored.name, name: restored.name },
-          outcome: 'success',
         });
         const documents = Object.values(restored.collections).reduce((sum, count) => sum + count, 0);
         return lines(`Restored ${Object.keys(restored.collections).length} collections (${documents} documents) and ${restored.files} PKI files from ${restored.name}.`, restored.message);

@@ -12,7 +12,7 @@ import type { AuditTrail } from '../../modules/audit/audit-trail.js';
 import type { BackupRunDocument } from '../../modules/backups/backup-documents.js';
 import type { BackupsService } from '../../modules/backups/backups-service.js';
 import { AppError } from '../../platform/errors.js';
-import { actorOf, defineCommand, lines, type CliCommand } from '../cli-command.js';
+import { defineCommand, lines, recordCliAction, type CliCommand } from '../cli-command.js';
 import type { FleetLookup } from './fleet-lookup.js';
 
 const POLL_MS = 500;
@@ -46,12 +46,9 @@ export function sensorBackupCommand(deps: SensorBackupCommandDeps): CliCommand {
       const found = await deps.lookup.sensorNamed(args.name);
       if (invocation.user.scope) new AccessScope(invocation.user.scope).require(found, `Sensor ${found.name}`);
       const queued = await deps.backups().backUpSensorNow(found._id, invocation.user.username);
-      await deps.audit().record({
-        actor: actorOf(invocation),
-        sourceAddress: invocation.sourceAddress,
+      await recordCliAction(deps.audit(), invocation, {
         action: 'backup.requested',
         target: { kind: 'sensor', id: found._id, name: found.name },
-        outcome: 'success',
         reason: `run ${queued._id}`,
       });
       if (args['no-wait']) return lines(`Backup of ${found.name} queued as run ${queued._id}.`);

@@ -18,11 +18,11 @@
  */
 import type { Logger } from '../../platform/logger.js';
 import type { AuditActor } from '../../modules/audit/audit-chain.js';
-import { SYSTEM_ACTOR } from '../../modules/audit/audit-request.js';
 import type { AuditTrail } from '../../modules/audit/audit-trail.js';
 import type { UserRecord } from '../../modules/users/accounts/user-model.js';
 import { userTarget, type UsersService } from '../../modules/users/accounts/users-service.js';
 import type { LockoutGuard } from '../../modules/users/auth/lockout-guard.js';
+import { recordSignInFailure } from '../../modules/users/auth/sign-in-failure.js';
 import type { SshKeyService } from './ssh-key-service.js';
 import { signatureVerifies, sshFingerprint } from './ssh-public-key.js';
 
@@ -84,7 +84,7 @@ export class PublicKeySignIn {
     const actor: AuditActor = user ? { kind: 'user', id: String(user._id), name: user.username } : anonymous;
     const key = user ? await this.deps.keys.registeredKey(user, signed.key.algo, signed.key.data) : null;
     if (!user || !key || !signatureVerifies({ type: key.type, blob: signed.key.data }, signed.signedData, signed.signature, signed.hashAlgo)) {
-      await this.recordFailure(signed.sourceAddress, actor);
+      await recordSignInFailure(this.deps, signed.sourceAddress, actor);
       await audit(actor, user, 'failure', !user ? 'unknown user name' : !key ? 'key not registered' : 'signature not valid');
       return null;
     }
@@ -102,7 +102,7 @@ export class PublicKeySignIn {
     const attempted = username.slice(0, 64);
     const user = await this.deps.users().findByUsername(username);
     const actor: AuditActor = user ? { kind: 'user', id: String(user._id), name: user.username } : { kind: 'user', id: null, name: attempted };
-    await this.recordFailure(sourceAddress, actor);
+    await recordSignInFailure(this.deps, sourceAddress, actor);
     await this.deps.audit().record({
       actor,
       sourceAddress,
@@ -111,20 +111,5 @@ export class PublicKeySignIn {
       outcome: 'failure',
       reason: `no registered key offered (${VIA})`,
     });
-  }
-
-  private async recordFailure(sourceAddress: string | null, actor: AuditActor): Promise<void> {
-    const outcome = await this.deps.lockout.recordFailure(sourceAddress);
-    if (!outcome.newlyLocked || !outcome.lockedUntil) return;
-    const policy = await this.deps.lockout.policy();
-    await this.deps.audit().record({
-      actor: SYSTEM_ACTOR,
-      sourceAddress,
-      action: 'auth.locked-out',
-      target: { kind: 'sourceAddress', id: sourceAddress, name: sourceAddress },
-      outcome: 'success',
-      reason: `${outcome.failuresInWindow} failed sign-ins within ${policy.windowMinutes} minutes (last as ${actor.name}); locked until ${outcome.lockedUntil.toISOString()}`,
-    });
-    this.deps.logger.warn({ sourceAddress, lockedUntil: outcome.lockedUntil }, 'source address locked out after repeated failed sign-ins');
   }
 }

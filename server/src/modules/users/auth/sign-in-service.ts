@@ -15,13 +15,13 @@
 import type { Logger } from '../../../platform/logger.js';
 import { AppError } from '../../../platform/errors.js';
 import type { AuditActor } from '../../audit/audit-chain.js';
-import { SYSTEM_ACTOR } from '../../audit/audit-request.js';
 import type { AuditTrail } from '../../audit/audit-trail.js';
 import { FIRST_ADMIN_USERNAME, removeInitialPasswordFile } from '../accounts/first-admin.js';
 import type { PasswordHasher } from '../accounts/password-hasher.js';
 import type { UserRecord } from '../accounts/user-model.js';
 import { assertPasswordAcceptable, userTarget, type UsersService } from '../accounts/users-service.js';
 import type { LockoutGuard } from './lockout-guard.js';
+import { recordSignInFailure } from './sign-in-failure.js';
 
 export type SignInChannel = 'web' | 'api' | 'ssh';
 
@@ -67,7 +67,7 @@ export class SignInService {
     const actor: AuditActor = user ? { kind: 'user', id: String(user._id), name: user.username } : anonymous;
     const target = user ? userTarget(user) : { kind: 'user', id: null, name: attempted };
     if (!user || !matches) {
-      await this.recordFailure(attempt.sourceAddress, actor);
+      await recordSignInFailure(this.deps, attempt.sourceAddress, actor);
       await this.deps.audit().record({
         actor,
         sourceAddress: attempt.sourceAddress,
@@ -98,7 +98,7 @@ export class SignInService {
 
     // A stolen session must not be a free password-guessing oracle: wrong current passwords count as failures.
     if (!(await this.deps.hasher.verify(user.passwordHash, change.currentPassword))) {
-      await this.recordFailure(change.sourceAddress, actor);
+      await recordSignInFailure(this.deps, change.sourceAddress, actor);
       await this.deps.audit().record({ ...record, outcome: 'failure', reason: 'current password not correct' });
       const message = 'The current password is not correct.';
       throw new AppError('validation_failed', message, { problems: [{ path: 'currentPassword', message }] });
@@ -121,21 +121,6 @@ export class SignInService {
     if (!lockedUntil) return;
     await this.deps.audit().record({ actor, sourceAddress, action, target: null, outcome: 'failure', reason: `source address locked out (${what})` });
     throw lockedOutError(sourceAddress, lockedUntil);
-  }
-
-  private async recordFailure(sourceAddress: string | null, actor: AuditActor): Promise<void> {
-    const outcome = await this.deps.lockout.recordFailure(sourceAddress);
-    if (!outcome.newlyLocked || !outcome.lockedUntil) return;
-    const policy = await this.deps.lockout.policy();
-    await this.deps.audit().record({
-      actor: SYSTEM_ACTOR,
-      sourceAddress,
-      action: 'auth.locked-out',
-      target: { kind: 'sourceAddress', id: sourceAddress, name: sourceAddress },
-      outcome: 'success',
-      reason: `${outcome.failuresInWindow} failed sign-ins within ${policy.windowMinutes} minutes (last as ${actor.name}); locked until ${outcome.lockedUntil.toISOString()}`,
-    });
-    this.deps.logger.warn({ sourceAddress, lockedUntil: outcome.lockedUntil }, 'source address locked out after repeated failed sign-ins');
   }
 }
 
