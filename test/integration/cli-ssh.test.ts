@@ -93,7 +93,11 @@ test('system sanity lists the same components and states as GET /api/v1/health',
     listed,
     health.body.components.map((component) => ({ name: component.name, up: component.state === 'up' })),
   );
-  assert.ok(listed.some((component) => component.name === 'ssh'));
+  // Every component the issue names: web console, link listener, database, scheduler, outbox, SNMP, SSH, backups.
+  assert.deepEqual(
+    listed.map((component) => component.name).sort(),
+    ['backups', 'database', 'forwarding-outbox', 'scheduler', 'sensor-link', 'snmp', 'ssh', 'web'],
+  );
   if (health.body.status === 'up') {
     assert.equal(result.code, 0);
     assert.match(result.stdout, /^System is UP!$/m);

@@ -51,8 +51,11 @@ export function createBackupsModule(context: ConsoleContext): ConsoleModule {
       if (abandoned > 0) logger.warn({ abandoned }, 'backup runs left running by a stopped console were marked failed');
       await context.scheduler.every(SCHEDULE_TICK_INTERVAL, tickJob, {});
       await context.scheduler.every(MISSING_CHECK_INTERVAL, missingJob, {});
+      const target = await context.services.get('backupStorage').describe(await context.services.get('backupStorage').defaultTargetId());
+      context.components.set('backups', 'up', `sensor backups scheduled; default target ${target?.name ?? 'unknown'}`);
     },
     async stop() {
+      context.components.set('backups', 'stopped');
       // The link closed before this (reverse start order): uploads in flight have aborted; wait for their runs to record it.
       await runner.idle();
       stopForwarding?.();

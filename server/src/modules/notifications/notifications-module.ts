@@ -37,7 +37,8 @@ export interface NotificationsOptions {
 }
 
 /** What the module needs from the console; tests can build just this. */
-export type NotificationsContext = Pick<ConsoleContext, 'logger' | 'db' | 'events' | 'secretBox' | 'services' | 'instanceName' | 'version' | 'apiRoutes'>;
+export type NotificationsContext = Pick<ConsoleContext, 'logger' | 'db' | 'events' | 'secretBox' | 'services' | 'instanceName' | 'version' | 'apiRoutes'> &
+  Partial<Pick<ConsoleContext, 'components'>>;
 
 export function createActionRegistry(version: string): ActionRegistry {
   return new ActionRegistry()
@@ -80,6 +81,7 @@ export function createNotificationsModule(context: NotificationsContext, options
       offValidationChange = context.events.on('pki.outbound-validation-changed', () => void service.closeConnections());
       sources.start();
       service.start(options.paused ?? false);
+      context.components?.set('forwarding-outbox', 'up', options.paused ? 'outbox worker paused' : 'outbox worker sending');
     },
     async stop() {
       clearInterval(pruneTimer);
@@ -87,6 +89,7 @@ export function createNotificationsModule(context: NotificationsContext, options
       offValidationChange?.();
       sources.stop();
       await service.stop();
+      context.components?.set('forwarding-outbox', 'stopped');
     },
   };
 }
