@@ -5,13 +5,15 @@
  * The binary lives in a cache outside the checkout, keyed by version, so a fresh
  * clone or a `git clean` does not rebuild it and a version bump does:
  * `$GARRISON_CACHE_DIR` or `${XDG_CACHE_HOME:-$HOME/.cache}/garrison`, then
- * `ferretdb/<version>/ferretdb`. `GARRISON_FERRETDB_BIN` points at a binary built
- * elsewhere (it must report the pinned version).
+ * `ferretdb/<version>-<patch level>/ferretdb`. `GARRISON_FERRETDB_BIN` points at a
+ * binary built elsewhere (it must report the pinned version; an unpatched build
+ * works, with slower `_id` lookups).
  *
  * Why not `go install …@v1.24.2`: the module proxy refuses FerretDB's version list
  * for that path, and the published module ships an empty
  * `build/version/version.txt`, so a plain build panics at start. We therefore
- * download the module source, write the version file into a writable copy and
+ * download the module source, write the version file into a writable copy, apply
+ * Garrison's patches (ferretdb-patches.ts: `_id` lookups use the `_id` index) and
  * build that copy. Every external command is spawned with an argument array.
  */
 import { spawn } from 'node:child_process';
@@ -23,6 +25,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { FERRETDB_PATCH_LEVEL, patchFerretDbSource } from './ferretdb-patches.js';
 
 export const FERRETDB_VERSION = 'v1.24.2';
 const FERRETDB_MODULE = 'github.com/FerretDB/FerretDB';
@@ -69,7 +72,7 @@ export function garrisonCacheDir(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 export function cachedFerretDbPath(cacheDir: string): string {
-  return path.join(cacheDir, 'ferretdb', FERRETDB_VERSION, 'ferretdb');
+  return path.join(cacheDir, 'ferretdb', `${FERRETDB_VERSION}-${FERRETDB_PATCH_LEVEL}`, 'ferretdb');
 }
 
 /**
@@ -159,6 +162,7 @@ async function buildFerretDb(target: string, env: NodeJS.ProcessEnv, timeoutMs: 
     await fs.cp(info.Dir, sourceDir, { recursive: true });
     await makeOwnerWritable(sourceDir);
     await fs.writeFile(path.join(sourceDir, 'build', 'version', 'version.txt'), `${FERRETDB_VERSION}\n`);
+    await patchFerretDbSource(sourceDir);
 
     await runGo(['build', '-trimpath', '-o', partial, './cmd/ferretdb'], { cwd: sourceDir, env: goEnv, timeoutMs: remaining() });
     await fs.chmod(partial, 0o755);

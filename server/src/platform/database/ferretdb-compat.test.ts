@@ -384,6 +384,36 @@ describe('FerretDB compatibility (mongoose 9, mongodb driver 7, agenda 6)', () =
     assert.deepEqual((await sensors.findOne({ name: 'Office' }))?.tags, ['x', 'y', 'z']);
   });
 
+  it('finds, updates and deletes by _id through the _id index (Garrison patch), with exactly MongoDB results', async () => {
+    const probe = database.db.collection<{ _id: unknown; state: string; n: number }>('id_pushdown_probe');
+    const objectId = new mongoose.Types.ObjectId();
+    await probe.insertMany([
+      { _id: 'a', state: 'up', n: 1 },
+      { _id: 'b', state: 'down', n: 2 },
+      { _id: 'c', state: 'up', n: 3 },
+      { _id: objectId, state: 'up', n: 4 },
+      { _id: 7, state: 'up', n: 5 },
+    ]);
+    // The SQL only narrows the rows; the full filter still decides, so extra conditions keep their meaning.
+    assert.equal(await probe.countDocuments({ _id: 'a', state: 'down' }), 0);
+    assert.equal(await probe.countDocuments({ _id: 'b', state: 'down' }), 1);
+    assert.deepEqual((await probe.find({ _id: { $in: ['a', 'c', 'zz', objectId] } }).sort({ n: 1 }).toArray()).map((doc) => doc.n), [1, 3, 4]);
+    assert.deepEqual((await probe.find({ _id: { $in: ['a', 7] } }).sort({ n: 1 }).toArray()).map((doc) => doc.n), [1, 5], 'a non-string id falls back to a scan');
+    assert.deepEqual((await probe.find({ _id: { $in: [] } }).toArray()).length, 0);
+    assert.equal((await probe.updateOne({ _id: 'c', state: { $ne: 'up' } }, { $set: { n: 30 } })).matchedCount, 0);
+    assert.equal((await probe.updateMany({ _id: { $in: ['a', 'c'] } }, { $inc: { n: 10 } })).modifiedCount, 2);
+    assert.equal((await probe.findOneAndUpdate({ _id: objectId, state: 'up' }, { $set: { state: 'down' } }, { returnDocument: 'after' }))?.state, 'down');
+    assert.equal((await probe.deleteOne({ _id: 'b', state: 'down' })).deletedCount, 1);
+    assert.deepEqual((await probe.find().sort({ n: 1 }).toArray()).map((doc) => doc.n), [4, 5, 11, 13]);
+
+    // explain() shows the SQL plan: the _id condition is a SEARCH on the unique _id index, not a SCAN.
+    const planOf = async (filter: Record<string, unknown>) =>
+      JSON.stringify(await database.db.command({ explain: { find: 'id_pushdown_probe', filter }, verbosity: 'queryPlanner' }));
+    assert.match(await planOf({ _id: 'a', state: 'up' }), /SEARCH \S+ USING INDEX \S+__id_/);
+    assert.match(await planOf({ _id: { $in: ['a', 'c'] } }), /SEARCH \S+ USING INDEX \S+__id_/);
+    assert.match(await planOf({ state: 'up' }), /SCAN /, 'other fields are still filtered by FerretDB itself');
+  });
+
   it('has no TTL indexes: createIndex with expireAfterSeconds is refused, so expiry is a job that deletes by an indexed date', async () => {
     const sessions = database.db.collection<{ _id: string; expiresAt: Date }>('sessions_probe');
     await assert.rejects(
