@@ -3,7 +3,7 @@
  * presence changes into "sensor disconnected/reconnected" notifications; the
  * browser hub turns them into live "sensors changed" pushes.
  */
-import type { PresenceReason, SensorState } from './sensor-model.js';
+import type { PresenceReason, SensorDocument, SensorState } from './sensor-model.js';
 
 export interface SensorRef {
   sensorId: string;
@@ -51,4 +51,8 @@ declare module '../../platform/event-bus.js' {
     /** Published after a health batch is written; at most once per sensor per report. */
     'sensor.health-reported': SensorHealthReported;
   }
+}
+
+export function sensorRefOf(sensor: Pick<SensorDocument, '_id' | 'name' | 'siteId' | 'zoneId'>): SensorRef {
+  return { sensorId: sensor._id, sensorName: sensor.name, siteId: sensor.siteId, zoneId: sensor.zoneId };
 }

@@ -147,6 +147,21 @@ describe('fleet service', () => {
     assert.equal(stored?.lastSeenAt?.getTime(), t0.getTime());
   });
 
+  it('publishes nothing for a flush whose write lost to a concurrent change of the same sensor', async () => {
+    const { sensor } = await fleet.recordEnrollment(enrollment('delta-two'));
+    const before = eventsNamed('sensor.presence-changed').length;
+    const t0 = Date.now();
+    // Both flushes read "never-connected" before either writes; only the first write matches that state.
+    await Promise.all([
+      fleet.updatePresence([{ sensorId: sensor._id, state: 'connected', reason: 'link-established', at: new Date(t0) }]),
+      fleet.updatePresence([{ sensorId: sensor._id, state: 'unreachable', reason: 'closed-by-sensor', at: new Date(t0 + 5) }]),
+    ]);
+    const changes = eventsNamed('sensor.presence-changed').slice(before);
+    const stored = await fleet.findById(sensor._id);
+    assert.equal(changes.length, 1, `one flush won: ${JSON.stringify(changes)}`);
+    assert.equal(changes[0]?.current, stored?.state, 'the published change is the stored one');
+  });
+
   it('writes the newest health report per sensor and publishes one report per sensor', async () => {
     const a = (await fleet.recordEnrollment(enrollment('echo'))).sensor;
     const b = (await fleet.recordEnrollment(enrollment('foxtrot'))).sensor;

@@ -14,11 +14,12 @@
  * Certificate serials are stored in lower-case hex; callers may pass any case
  * (`X509Certificate.serialNumber` is upper case, node-forge lower case).
  */
+import type { Collection } from 'mongodb';
 import { AppError } from '../../platform/errors.js';
 import type { EventBus } from '../../platform/event-bus.js';
 import type { Logger } from '../../platform/logger.js';
-import { isDuplicateKeyError } from '../../platform/database/database.js';
-import type { SensorRef } from './fleet-events.js';
+import { bulkWriteInBatches, isDuplicateKeyError } from '../../platform/database/database.js';
+import { sensorRefOf } from './fleet-events.js';
 import type {
   FleetService,
   HealthUpdate,
@@ -28,6 +29,7 @@ import type {
   RecordEnrollmentResult,
 } from './fleet-service-contract.js';
 import { nameKeyOf } from './name-key.js';
+import { writePresence } from './presence-writer.js';
 import type { RevocationReason, RevokedCertificateModel } from './revoked-certificate-model.js';
 import type { SensorCertificate, SensorDocument, SensorModel } from './sensor-model.js';
 import type { ZoneModel } from './zones/zone-model.js';
@@ -35,8 +37,8 @@ import type { ZoneModel } from './zones/zone-model.js';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Two consoles enrolling one name at once settle in one or two rounds; more means something else is wrong. */
 const MAX_ENROLLMENT_ATTEMPTS = 5;
-/** Presence writes of different sensors sent to the database together (see updatePresence). */
-const PRESENCE_WRITES_AT_ONCE = 64;
+/** Sensors named by one `_id $in` read after a health flush (FerretDB's pushdown takes up to 1,000). */
+const HEALTH_NAMES_PER_READ = 500;
 
 export interface FleetDependencies {
   sensors: SensorModel;
@@ -45,10 +47,6 @@ export interface FleetDependencies {
   events: EventBus;
   logger: Logger;
   now?: () => Date;
-}
-
-export function sensorRefOf(sensor: Pick<SensorDocument, '_id' | 'name' | 'siteId' | 'zoneId'>): SensorRef {
-  return { sensorId: sensor._id, sensorName: sensor.name, siteId: sensor.siteId, zoneId: sensor.zoneId };
 }
 
 function normalizedCertificate(certificate: SensorCertificate): SensorCertificate {
@@ -188,46 +186,7 @@ export class Fleet implements FleetService {
   }
 
   async updatePresence(updates: PresenceUpdate[]): Promise<void> {
-    // A batch may hold several changes of one sensor: those are applied in order. Different sensors go to the
-    // database together (up to PRESENCE_WRITES_AT_ONCE): one after the other, a flush of a storm's links got one
-    // turn in the database queue per write behind every link handshake's lookup, and fell minutes behind.
-    const bySensor = new Map<string, PresenceUpdate[]>();
-    for (const update of updates) bySensor.set(update.sensorId, [...(bySensor.get(update.sensorId) ?? []), update]);
-    const sensors = [...bySensor.values()];
-    for (let start = 0; start < sensors.length; start += PRESENCE_WRITES_AT_ONCE) {
-      await Promise.all(
-        sensors.slice(start, start + PRESENCE_WRITES_AT_ONCE).map(async (changes) => {
-          for (const update of changes) await this.applyPresence(update);
-        }),
-      );
-    }
-  }
-
-  private async applyPresence(update: PresenceUpdate): Promise<void> {
-    const previous = await this.deps.sensors
-      .findOneAndUpdate(
-        // Revoked is final (only revoke() and re-enrolment leave or enter it); an older report never overwrites a newer state.
-        { _id: update.sensorId, state: { $nin: [update.state, 'revoked'] }, stateSince: { $lte: update.at } },
-        {
-          $set: {
-            state: update.state,
-            stateReason: update.reason,
-            stateSince: update.at,
-            ...(update.state === 'connected' ? { lastSeenAt: update.at } : {}),
-          },
-        },
-        // No projection: FerretDB v1's findAndModify does not implement `fields`.
-        { returnDocument: 'before' },
-      )
-      .lean<Pick<SensorDocument, '_id' | 'name' | 'siteId' | 'zoneId' | 'state'>>();
-    if (!previous) return;
-    this.deps.events.publish('sensor.presence-changed', {
-      ...sensorRefOf(previous),
-      previous: previous.state,
-      current: update.state,
-      reason: update.reason,
-      at: update.at,
-    });
+    await writePresence(this.deps.sensors, this.sensorCollection(), this.deps.events, updates);
   }
 
   async recordHealth(updates: HealthUpdate[]): Promise<void> {
@@ -238,27 +197,40 @@ export class Fleet implements FleetService {
       if (!known || known.lastSeenAt <= update.lastSeenAt) latest.set(update.sensorId, update);
     }
     if (latest.size === 0) return;
-    // One conditional findOneAndUpdate per sensor rather than a bulkWrite and a `find({ _id: { $in } })` for the
-    // event's names: the embedded FerretDB serves `_id` equality from its primary key but scans every sensor for
-    // `$in` (0.5 s at 1,000 sensors, on the one pooled connection, every flush). The returned document names
-    // the sensor for the event at no extra read.
-    for (const update of latest.values()) {
-      const sensor = await this.deps.sensors
-        .findOneAndUpdate(
-          { _id: update.sensorId, state: { $ne: 'revoked' } },
-          { $set: { health: update.health, lastSeenAt: update.lastSeenAt } },
-          { returnDocument: 'after' },
-        )
-        .lean<Pick<SensorDocument, '_id' | 'name' | 'siteId' | 'zoneId'>>();
-      if (!sensor) continue;
-      this.deps.events.publish('sensor.health-reported', {
-        ...sensorRefOf(sensor),
-        clockSkewMs: update.health.clockSkewMs,
-        packetsPerSecond: update.health.packetsPerSecond,
-        diskUsedPercent: update.health.diskUsedPercent,
-        at: update.lastSeenAt,
-      });
+    // Batched: one update statement per sensor in commands of 50, then one `_id $in` read (projected) for the
+    // events' names. On the embedded FerretDB (with Garrison's `_id` index patch) that is about 1.5 ms per sensor
+    // plus 0.3 ms per name, against 4.5 ms for a findOneAndUpdate each.
+    const ids = [...latest.keys()];
+    await bulkWriteInBatches(
+      this.sensorCollection(),
+      [...latest.values()].map((update) => ({
+        updateOne: { filter: { _id: update.sensorId, state: { $ne: 'revoked' as const } }, update: { $set: { health: update.health, lastSeenAt: update.lastSeenAt } } },
+      })),
+      { ordered: false },
+    );
+    for (let start = 0; start < ids.length; start += HEALTH_NAMES_PER_READ) {
+      const sensors = await this.deps.sensors
+        .find({ _id: { $in: ids.slice(start, start + HEALTH_NAMES_PER_READ) }, state: { $ne: 'revoked' } }, { _id: 1, name: 1, siteId: 1, zoneId: 1 })
+        .lean<Array<Pick<SensorDocument, '_id' | 'name' | 'siteId' | 'zoneId'>>>();
+      for (const sensor of sensors) {
+        const update = latest.get(sensor._id);
+        if (!update) continue;
+        this.deps.events.publish('sensor.health-reported', {
+          ...sensorRefOf(sensor),
+          clockSkewMs: update.health.clockSkewMs,
+          packetsPerSecond: update.health.packetsPerSecond,
+          diskUsedPercent: update.health.diskUsedPercent,
+          at: update.lastSeenAt,
+        });
+      }
     }
+  }
+
+  /** The driver's typed collection behind the model, for bulk writes. */
+  private sensorCollection(): Collection<SensorDocument> {
+    const { db } = this.deps.sensors;
+    if (!db.db) throw new Error('the database connection is not open');
+    return db.db.collection<SensorDocument>(this.deps.sensors.collection.collectionName);
   }
 
   async revoke(sensorId: string, options: { byUser: string | null; remove: boolean }): Promise<{ serialNumber: string } | null> {

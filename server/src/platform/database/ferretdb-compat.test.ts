@@ -385,7 +385,7 @@ describe('FerretDB compatibility (mongoose 9, mongodb driver 7, agenda 6)', () =
   });
 
   it('finds, updates and deletes by _id through the _id index (Garrison patch), with exactly MongoDB results', async () => {
-    const probe = database.db.collection<{ _id: unknown; state: string; n: number }>('id_pushdown_probe');
+    const probe = database.db.collection<{ _id: string | number | mongoose.Types.ObjectId; state: string; n: number }>('id_pushdown_probe');
     const objectId = new mongoose.Types.ObjectId();
     await probe.insertMany([
       { _id: 'a', state: 'up', n: 1 },

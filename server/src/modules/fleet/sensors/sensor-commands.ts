@@ -7,7 +7,7 @@
 import { AppError } from '../../../platform/errors.js';
 import type { EventBus } from '../../../platform/event-bus.js';
 import { isDuplicateKeyError } from '../../../platform/database/database.js';
-import { sensorRefOf } from '../fleet-service.js';
+import { sensorRefOf } from '../fleet-events.js';
 import { nameKeyOf } from '../name-key.js';
 import type { SensorDocument, SensorModel } from '../sensor-model.js';
 import type { ZoneDocument, ZoneModel } from '../zones/zone-model.js';
