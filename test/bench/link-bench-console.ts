@@ -11,7 +11,8 @@
  */
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import mongoose, { type Query } from 'mongoose';
+import type { CommandFailedEvent, CommandStartedEvent, CommandSucceededEvent } from 'mongodb';
+import mongoose, { type ConnectOptions } from 'mongoose';
 import { z } from 'zod';
 import { startTestConsole, type TestConsole } from '../helpers/test-console.js';
 import { standingConnectionString } from '../helpers/test-sensors.js';
@@ -38,26 +39,31 @@ const [dataDir = '', linkPort = '', httpsPort = '', round = 'first'] = process.a
 // The test console reads only the variables it is given: pass on the bench's GARRISON_* tuning (rate limits, handshake cap).
 const tuning = Object.fromEntries(Object.entries(process.env).filter((entry): entry is [string, string] => entry[0].startsWith('GARRISON_') && entry[1] !== undefined));
 const env = { GARRISON_LOG_LEVEL: 'warn', ...tuning, GARRISON_LINK_PORT: linkPort, GARRISON_HTTPS_PORT: httpsPort };
-// Database time by model and operation, measured from mongoose's query middleware (registered before the
-// console compiles its models): the embedded database has one pooled connection, so its time is the budget.
+// Database time by command and collection, from the driver's command monitoring (mongoose's createConnection is
+// wrapped before the console opens its connection). `duration` is the time on the wire for each command, not the
+// wait for the one pooled connection, so the totals add up to how busy the embedded database was.
 const databaseTime = new Map<string, { count: number; totalMs: number }>();
-const QUERY_OPERATIONS = /^(find|findOne|findOneAndUpdate|updateOne|updateMany|countDocuments|deleteOne|deleteMany)$/;
-type AnyQuery = Query<unknown, unknown>;
-mongoose.plugin((schema) => {
-  const began = new WeakMap<object, number>();
-  schema.pre(QUERY_OPERATIONS, function recordStart(this: AnyQuery) {
-    began.set(this, performance.now());
+const createConnection = mongoose.createConnection.bind(mongoose);
+mongoose.createConnection = ((uri: string, options: ConnectOptions = {}) => {
+  const connection = createConnection(uri, { ...options, monitorCommands: true });
+  const client = connection.getClient();
+  const keys = new Map<number, string>();
+  client.on('commandStarted', (event: CommandStartedEvent) => {
+    const collection: unknown = event.command[event.commandName];
+    keys.set(event.requestId, `${event.commandName}${typeof collection === 'string' ? ` ${collection}` : ''}`);
   });
-  schema.post(QUERY_OPERATIONS, function recordEnd(this: AnyQuery) {
-    const start = began.get(this);
-    if (start === undefined) return;
-    const key = `${this.model.modelName}.${(this as AnyQuery & { op?: string }).op ?? '?'}`;
+  const record = (event: CommandSucceededEvent | CommandFailedEvent) => {
+    const key = keys.get(event.requestId) ?? event.commandName;
+    keys.delete(event.requestId);
     const entry = databaseTime.get(key) ?? { count: 0, totalMs: 0 };
     entry.count += 1;
-    entry.totalMs += performance.now() - start;
+    entry.totalMs += event.duration;
     databaseTime.set(key, entry);
-  });
-});
+  };
+  client.on('commandSucceeded', record);
+  client.on('commandFailed', record);
+  return connection;
+}) as typeof mongoose.createConnection;
 
 const startedAt = Date.now();
 const testConsole: TestConsole = await startTestConsole({ dataDir, env });

@@ -95,8 +95,8 @@ async function withProgress<T>(label: string, list: TestSensor[], work: Promise<
   const timer = setInterval(() => {
     // Where the console's database time went in the last 10 s (its one pooled connection is the budget).
     void databaseTime?.().then((answer) => {
-      const top = (answer.top as Array<{ command: string; count: number; totalMs: number; meanMs: number }>).slice(0, 4);
-      console.error(`    database: ${top.map((entry) => `${entry.command} ${entry.count}× ${entry.meanMs} ms`).join('; ')}`);
+      const top = (answer.top as Array<{ command: string; count: number; totalMs: number; meanMs: number }>).slice(0, 5);
+      console.error(`    database busy ${Math.round(top.reduce((sum, entry) => sum + entry.totalMs, 0) / 100) / 100} s (top 5): ${top.map((entry) => `${entry.command} ${entry.count}× ${entry.meanMs} ms`).join('; ')}`);
     });
     const linked = list.filter((sensor) => sensor.client?.current.state === 'connected').length;
     console.error(`  ${label}: ${linked}/${list.length} linked after ${Math.round((performance.now() - startedAt) / 1000)} s`);

@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createLogger } from '../../server/src/platform/logger.js';
 import { FERRETDB_VERSION, cachedFerretDbPath, ensureFerretDbBinary, readBinaryVersion } from '../../server/src/platform/database/ferretdb-binary.js';
+import { FERRETDB_PATCH_LEVEL } from '../../server/src/platform/database/ferretdb-patches.js';
 
 const logger = createLogger({ level: 'silent' });
 
@@ -24,7 +25,7 @@ describe('FerretDB binary build', () => {
     cleanups.push(cacheDir);
     const env = { ...process.env, GARRISON_CACHE_DIR: cacheDir, GARRISON_FERRETDB_BIN: '' };
     const target = cachedFerretDbPath(cacheDir);
-    assert.equal(target, path.join(cacheDir, 'ferretdb', FERRETDB_VERSION, 'ferretdb'));
+    assert.equal(target, path.join(cacheDir, 'ferretdb', `${FERRETDB_VERSION}-${FERRETDB_PATCH_LEVEL}`, 'ferretdb'));
 
     // A lock left by a builder that died: its pid is of a process that has exited.
     const deadPid = spawnSync(process.execPath, ['-e', '']).pid;
@@ -40,9 +41,10 @@ describe('FerretDB binary build', () => {
     assert.equal(first.path, target);
     assert.equal(second.path, target);
     assert.equal(await readBinaryVersion(target), FERRETDB_VERSION);
+    assert.ok((await fs.readFile(target)).includes('garrisonWhereClause'), "the binary carries Garrison's pushdown patch");
 
     const leftovers = await fs.readdir(path.dirname(path.dirname(target)));
-    assert.deepEqual(leftovers, [FERRETDB_VERSION], 'no lock directory left behind');
+    assert.deepEqual(leftovers, [`${FERRETDB_VERSION}-${FERRETDB_PATCH_LEVEL}`], 'no lock directory left behind');
     assert.deepEqual(await fs.readdir(path.dirname(target)), ['ferretdb'], 'no partial binary left behind');
 
     const again = await ensureFerretDbBinary({ logger, env });

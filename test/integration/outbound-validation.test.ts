@@ -97,7 +97,7 @@ test('webhook: an untrusted receiver certificate stops the delivery and says why
   const trustedId = await createRule('trusted webhook', { type: 'webhook', config: { url: receiver.url, secret: 'a-webhook-secret-of-32-characters', trustedCaPem: tls.caPem, timeoutMs: 5000 } });
   assert.equal((await testRule(trustedId)).ok, true);
 
-  const audited = await testConsole.garrison.database().db.collection('auditRecords').find({ action: 'pki.outbound-validation-changed' }).toArray();
+  const audited = await testConsole.garrison.database().db.collection('auditRecords').find({ action: 'pki.outbound-validation-changed' }).sort({ at: 1 }).toArray();
   assert.deepEqual(audited.map((record) => (record.after as { enabled: boolean }).enabled), [false, true]);
 });
 

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agenda } from 'agenda';
 import { MongoBackend } from '@agendajs/mongo-backend';
-import { MongoBulkWriteError, MongoClient, MongoServerError } from 'mongodb';
+import { MongoBulkWriteError, MongoClient, MongoServerError, type Filter } from 'mongodb';
 import mongoose from 'mongoose';
 import { createLogger } from '../logger.js';
 import { MAX_OPERATIONS_PER_BULK_WRITE, bulkWriteInBatches, isDuplicateKeyError, openDatabase, type Database } from './database.js';
@@ -412,6 +412,39 @@ describe('FerretDB compatibility (mongoose 9, mongodb driver 7, agenda 6)', () =
     assert.match(await planOf({ _id: 'a', state: 'up' }), /SEARCH \S+ USING INDEX \S+__id_/);
     assert.match(await planOf({ _id: { $in: ['a', 'c'] } }), /SEARCH \S+ USING INDEX \S+__id_/);
     assert.match(await planOf({ state: 'up' }), /SCAN /, 'other fields are still filtered by FerretDB itself');
+  });
+
+  it('pushes plain equality on other fields down to SQL (Garrison patch) without changing a single result', async () => {
+    type Probe = { _id: string; key?: string; zoneId?: string | null | Array<string | null>; flag?: boolean; n: number };
+    const probe = database.db.collection<Probe>('field_pushdown_probe');
+    await probe.createIndex({ key: 1 }, { unique: true, sparse: false });
+    await probe.createIndex({ zoneId: 1 });
+    await probe.insertMany([
+      { _id: '1', key: 'k1', zoneId: 'z1', flag: true, n: 1 },
+      { _id: '2', key: 'k2', zoneId: ['z0', 'z1'], flag: false, n: 2 },
+      { _id: '3', key: 'k3', zoneId: null, n: 3 },
+      { _id: '4', key: 'k4', n: 4 },
+      { _id: '5', key: 'a<b & "c"', zoneId: ['z2', null], flag: true, n: 5 },
+      { _id: '6', key: 'k6', zoneId: 'z2', n: 6 },
+    ]);
+    const ns = async (filter: Filter<Probe>) => (await probe.find(filter).sort({ n: 1 }).toArray()).map((doc) => doc.n);
+    assert.deepEqual(await ns({ zoneId: 'z1' }), [1, 2], 'an array holding the value matches');
+    assert.deepEqual(await ns({ zoneId: null }), [3, 4, 5], 'null matches null, missing, and arrays holding null');
+    assert.deepEqual(await ns({ zoneId: { $in: ['z1', 'z2'] } }), [1, 2, 5, 6]);
+    assert.deepEqual(await ns({ flag: true }), [1, 5]);
+    assert.deepEqual(await ns({ flag: false, zoneId: 'z1' }), [2]);
+    assert.deepEqual(await ns({ key: 'a<b & "c"' }), [5], 'strings JSON may escape are filtered by FerretDB itself');
+    assert.deepEqual(await ns({ key: 'k6', zoneId: { $ne: 'z1' } }), [6]);
+    assert.deepEqual(await ns({ n: 3 }), [3]);
+    assert.equal((await probe.updateMany({ zoneId: 'z2' }, { $inc: { n: 10 } })).modifiedCount, 2);
+    assert.equal((await probe.deleteMany({ zoneId: { $in: ['z0'] } })).deletedCount, 1);
+    assert.deepEqual(await ns({}), [1, 3, 4, 15, 16]);
+
+    const planOf = async (filter: Record<string, unknown>) =>
+      JSON.stringify(await database.db.command({ explain: { find: 'field_pushdown_probe', filter }, verbosity: 'queryPlanner' }));
+    assert.match(await planOf({ key: 'k1' }), /SEARCH \S+ USING INDEX \S+_key_1/);
+    assert.match(await planOf({ zoneId: 'z1' }), /INDEX \S+_zoneId_1/);
+    assert.match(await planOf({ n: 3 }), /SCAN /, 'numbers are not pushed down');
   });
 
   it('has no TTL indexes: createIndex with expireAfterSeconds is refused, so expiry is a job that deletes by an indexed date', async () => {
