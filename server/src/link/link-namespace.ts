@@ -29,6 +29,7 @@ import type { PresenceReason } from '../modules/fleet/sensor-model.js';
 import { sensorCertificateOf } from '../modules/enrollment/enrollment-service.js';
 import { signSensorCsr } from '../modules/pki/sensor-certificate.js';
 import { peerIdentity } from './peer-certificate.js';
+import { PipelinedBatch } from './pipelined-batch.js';
 import type { PresenceTracker } from './presence-tracker.js';
 
 export interface LinkSocketData {
@@ -44,8 +45,15 @@ export type LinkSocket = Socket<SensorToConsoleEvents, ConsoleToSensorEvents, Re
 export type LinkNamespace = Namespace<SensorToConsoleEvents, ConsoleToSensorEvents, Record<string, never>, LinkSocketData>;
 
 const SENSOR_CERTIFICATE_VALIDITY_DAYS = 90;
-/** Sensor lookups (one per link handshake) allowed at once; see the load-shedding note in the middleware. */
-const MAX_LOOKUPS_IN_FLIGHT = 32;
+/** Handshakes whose sensor lookup may wait at once; see the load-shedding note in the middleware. */
+const MAX_LOOKUPS_WAITING = 1000;
+/** Handshakes checked by one database read (pipelined-batch.ts). */
+const LOOKUPS_PER_READ = 500;
+/**
+ * A handshake is refused with 'busy' when its lookup would likely wait longer than this: socket.io gives a
+ * handshake 10 s (connectTimeout), and a refusal now costs the sensor less than a timeout later.
+ */
+const MAX_LOOKUP_WAIT_MS = 4000;
 /**
  * `onLinked` is called for the sensors linked within a window together, in one turn, so the settings push
  * reads their settings in one batch. One call per link made the push read (and the embedded database scan)
@@ -73,8 +81,8 @@ export function setUpLinkNamespace(namespace: LinkNamespace, options: LinkNamesp
   const { context, presence, live } = options;
   const logger = context.logger.child({ component: 'link' });
   const fleet = () => context.services.get('fleet');
-  let lookupsInFlight = 0;
-  /** Smoothed duration of the sensor lookups (ms): how long the database queue is right now. */
+  const lookups = new PipelinedBatch((requests: Array<{ sensorId: string; serialNumber: string }>) => fleet().checkLinkCertificates(requests), LOOKUPS_PER_READ);
+  /** Smoothed time a lookup took, waiting included (ms): how long the database queue is right now. */
   let lookupMs = 0;
   const linkedSinceNotice = new Set<string>();
   let noticeTimer: NodeJS.Timeout | null = null;
@@ -106,16 +114,17 @@ export function setUpLinkNamespace(namespace: LinkNamespace, options: LinkNamesp
         message: `The sensor speaks link protocol ${auth.data.protocolVersion}; this console speaks ${SUPPORTED_PROTOCOL_VERSIONS.join(', ')}. Update sensor-link.`,
       });
     }
-    // Load shedding: past this many lookups in flight, the database is the bottleneck and a queue
-    // would only grow until lookups outlast socket.io's connect timeout (every attempt then fails
-    // and retries, a livelock). Refusing with 'busy' at once makes the sensor back off instead.
-    if (lookupsInFlight >= MAX_LOOKUPS_IN_FLIGHT) {
+    // Load shedding: when the database is the bottleneck a queue of lookups would only grow until they outlast
+    // socket.io's connect timeout (every attempt then fails and retries, a livelock). Lookups are batched (one read
+    // in flight, the next one takes everything that arrived meanwhile), so a new one waits for the read in flight
+    // and its own; past MAX_LOOKUP_WAIT_MS, or MAX_LOOKUPS_WAITING, it is refused with 'busy' at once and the
+    // sensor backs off.
+    if (lookups.size >= MAX_LOOKUPS_WAITING || lookups.expectedWaitMs() > MAX_LOOKUP_WAIT_MS) {
       return refuse({ code: 'busy', message: 'The console is admitting many sensors at once; the link will retry shortly.' });
     }
-    lookupsInFlight += 1;
     const lookupStartedAt = performance.now();
-    fleet()
-      .checkLinkCertificate(identity.sensorId, identity.serialNumber)
+    lookups
+      .load({ sensorId: identity.sensorId, serialNumber: identity.serialNumber })
       .then((check) => {
         lookupMs = 0.8 * lookupMs + 0.2 * (performance.now() - lookupStartedAt);
         // Say why: a revoked sensor is told so; anything else is an unknown (superseded or deleted) certificate.
@@ -130,9 +139,6 @@ export function setUpLinkNamespace(namespace: LinkNamespace, options: LinkNamesp
       .catch((error: unknown) => {
         logger.error({ err: error }, 'link handshake failed on the console side');
         next(refusalError({ code: 'busy', message: 'The console could not look up the sensor; the link will retry.' }));
-      })
-      .finally(() => {
-        lookupsInFlight -= 1;
       });
   });
 

@@ -21,6 +21,7 @@ function recordingFleet(options: { failPresence?: () => boolean } = {}) {
     findById: unexpected,
     findByCertificateSerial: unexpected,
     checkLinkCertificate: unexpected,
+    checkLinkCertificates: unexpected,
     recordRenewedCertificate: unexpected,
     revoke: unexpected,
     revokedSerials: unexpected,

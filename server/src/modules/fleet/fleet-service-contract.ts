@@ -65,6 +65,8 @@ export interface FleetService {
    * run on every link handshake, so it must stay cheap at 5,000 sensors (see fleet-service.ts).
    */
   checkLinkCertificate(sensorId: string, serialNumber: string): Promise<LinkCertificateCheck>;
+  /** The same for several handshakes with one database read; the answers are in the order of the requests. */
+  checkLinkCertificates(requests: ReadonlyArray<{ sensorId: string; serialNumber: string }>): Promise<LinkCertificateCheck[]>;
   /** Replaces the sensor's certificate after a renewal over the link. */
   recordRenewedCertificate(sensorId: string, certificate: SensorCertificate): Promise<void>;
   /** Applies presence changes (conditional on the state actually changing) and publishes `sensor.presence-changed`. */

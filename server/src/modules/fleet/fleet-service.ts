@@ -37,6 +37,8 @@ import type { ZoneModel } from './zones/zone-model.js';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Two consoles enrolling one name at once settle in one or two rounds; more means something else is wrong. */
 const MAX_ENROLLMENT_ATTEMPTS = 5;
+/** Link handshakes checked by one `_id $in` read (the FerretDB pushdown takes up to 1,000 ids). */
+const LINK_CHECKS_PER_READ = 500;
 /** Sensors named by one `_id $in` read after a health flush (FerretDB's pushdown takes up to 1,000). */
 const HEALTH_NAMES_PER_READ = 500;
 
@@ -161,17 +163,29 @@ export class Fleet implements FleetService {
   }
 
   async checkLinkCertificate(sensorId: string, serialNumber: string): Promise<LinkCertificateCheck> {
-    // By _id, not by serial: the embedded FerretDB uses only the primary key, so a serial lookup scans and
-    // decodes every sensor (tens of ms at 1,000 sensors, on the one pooled connection, once per handshake).
-    // The certificate names its sensor; comparing the stored serial refuses superseded certificates alike.
-    const sensor = await this.deps.sensors
-      .findById(sensorId, { name: 1, zoneId: 1, state: 1, revokedAt: 1, 'certificate.serialNumber': 1 })
-      .lean<Pick<SensorDocument, '_id' | 'name' | 'zoneId' | 'state' | 'revokedAt' | 'certificate'>>()
-      .exec();
-    if (!sensor) return { ok: false, refusal: 'unknown' };
-    if (sensor.state === 'revoked' || sensor.revokedAt !== null) return { ok: false, refusal: 'revoked' };
-    if (sensor.certificate.serialNumber !== serialNumber.toLowerCase()) return { ok: false, refusal: 'unknown' };
-    return { ok: true, sensor: { _id: sensor._id, name: sensor.name, zoneId: sensor.zoneId } };
+    const [check] = await this.checkLinkCertificates([{ sensorId, serialNumber }]);
+    return check ?? { ok: false, refusal: 'unknown' };
+  }
+
+  async checkLinkCertificates(requests: ReadonlyArray<{ sensorId: string; serialNumber: string }>): Promise<LinkCertificateCheck[]> {
+    // By _id, not by serial: the certificate names its sensor, and comparing the stored serial refuses
+    // superseded certificates alike. One `_id $in` read per batch: during a reconnect storm the link asks for
+    // the handshakes that arrived while the previous read ran, together.
+    const ids = [...new Set(requests.map((request) => request.sensorId).filter((id) => UUID.test(id)))];
+    const found = new Map<string, Pick<SensorDocument, '_id' | 'name' | 'zoneId' | 'state' | 'revokedAt' | 'certificate'>>();
+    for (let start = 0; start < ids.length; start += LINK_CHECKS_PER_READ) {
+      const sensors = await this.deps.sensors
+        .find({ _id: { $in: ids.slice(start, start + LINK_CHECKS_PER_READ) } }, { name: 1, zoneId: 1, state: 1, revokedAt: 1, 'certificate.serialNumber': 1 })
+        .lean<Array<Pick<SensorDocument, '_id' | 'name' | 'zoneId' | 'state' | 'revokedAt' | 'certificate'>>>();
+      for (const sensor of sensors) found.set(sensor._id, sensor);
+    }
+    return requests.map(({ sensorId, serialNumber }): LinkCertificateCheck => {
+      const sensor = found.get(sensorId);
+      if (!sensor) return { ok: false, refusal: 'unknown' };
+      if (sensor.state === 'revoked' || sensor.revokedAt !== null) return { ok: false, refusal: 'revoked' };
+      if (sensor.certificate.serialNumber !== serialNumber.toLowerCase()) return { ok: false, refusal: 'unknown' };
+      return { ok: true, sensor: { _id: sensor._id, name: sensor.name, zoneId: sensor.zoneId } };
+    });
   }
 
   async recordRenewedCertificate(sensorId: string, certificate: SensorCertificate): Promise<void> {
