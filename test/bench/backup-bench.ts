@@ -7,9 +7,16 @@
  *    now" to success (tar + SHA-256 on the sensor, upload over mutual TLS,
  *    hashing and streaming on to smbclient), throughput, and the console's
  *    peak RSS growth over its idle RSS, sampled every 50 ms in the console's
- *    own process (this file run with `--role console`).
- * 2. `smbclient put` of the same archive size onto the same share in the same
- *    run (credentials file, 0600), and the ratio of the two throughputs.
+ *    own process (this file run with `--role console`). Broken down into the
+ *    sensor's tar (timed around the capture core's produceBackup), the
+ *    transfer of the finished archive to SMB (the part `smbclient put` does
+ *    too), the console's own share of that (bytes through it, then the size
+ *    check and rename, from its "backup upload stored" log line) and the
+ *    console's CPU time.
+ * 2. `smbclient put` of a file of the same size onto the same share in the
+ *    same run (credentials file, 0600), once before and once after the backup,
+ *    and the ratio of the throughputs (Garrison / both puts together), end to
+ *    end and for the transfer alone.
  * 3. `--parallel` sensors of `--parallel-size` each backed up at once (the
  *    console runs four at a time): total time, aggregate throughput, peak RSS.
  * Prints a table and writes JSON under test/bench/results/.
@@ -20,6 +27,7 @@ import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs, promisify } from 'node:util';
 import { z } from 'zod';
 import { startSamba } from '../helpers/samba.js';
@@ -57,19 +65,27 @@ interface ConsoleInfo {
 async function consoleRole(): Promise<void> {
   const testConsole = await startTestConsole();
   const admin = await signInAsAdmin(testConsole);
-  let baseline = process.memoryUsage().rss;
+  let baseline = process.memoryUsage.rss();
   let peak = baseline;
+  let cpuAtReset = process.cpuUsage();
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
+  let logsAtReset = testConsole.logs.length;
   setInterval(() => {
-    peak = Math.max(peak, process.memoryUsage().rss);
+    peak = Math.max(peak, process.memoryUsage.rss());
   }, 50).unref();
   process.on('message', async (message: { kind: string }) => {
     if (message.kind === 'reset') {
       global.gc?.();
-      baseline = process.memoryUsage().rss;
+      baseline = process.memoryUsage.rss();
       peak = baseline;
+      cpuAtReset = process.cpuUsage();
+      loopDelay.reset();
+      logsAtReset = testConsole.logs.length;
       process.send?.({ kind: 'reset', baseline });
     } else if (message.kind === 'peak') {
-      process.send?.({ kind: 'peak', baseline, peak });
+      const cpu = process.cpuUsage(cpuAtReset);
+      process.send?.({ kind: 'peak', baseline, peak, cpuSeconds: (cpu.user + cpu.system) / 1e6, loopDelayP99Ms: loopDelay.percentile(99) / 1e6, loopDelayMaxMs: loopDelay.max / 1e6, uploads: storedUploads(testConsole.logs.slice(logsAtReset)) });
     } else if (message.kind === 'stop') {
       await testConsole.destroy();
       process.exit(0);
@@ -79,8 +95,37 @@ async function consoleRole(): Promise<void> {
   process.send?.({ kind: 'ready', info });
 }
 
+interface StoredUpload {
+  receiveMs: number;
+  /** Of receiveMs, how long the console held bytes smbclient would not take yet (null: the driver does not say). */
+  waitedForTargetMs: number | null;
+  commitMs: number;
+}
+
+/** The receiver's "backup upload stored" log lines (pino JSON): how long the bytes took through the console, and the size check + rename. */
+function storedUploads(lines: string[]): StoredUpload[] {
+  const uploads: StoredUpload[] = [];
+  for (const line of lines) {
+    if (!line.includes('backup upload stored')) continue;
+    const entry = JSON.parse(line) as Partial<StoredUpload>;
+    if (typeof entry.receiveMs === 'number' && typeof entry.commitMs === 'number') {
+      uploads.push({ receiveMs: entry.receiveMs, waitedForTargetMs: entry.waitedForTargetMs ?? null, commitMs: entry.commitMs });
+    }
+  }
+  return uploads;
+}
+
+interface ConsoleReport {
+  baseline: number;
+  peak: number;
+  cpuSeconds: number;
+  loopDelayP99Ms: number;
+  loopDelayMaxMs: number;
+  uploads: StoredUpload[];
+}
+
 // ---- the bench process: sensors, Samba, smbclient, the table.
-function startConsoleChild(): Promise<{ child: ChildProcess; info: ConsoleInfo; ask(kind: string): Promise<{ baseline: number; peak: number }> }> {
+function startConsoleChild(): Promise<{ child: ChildProcess; info: ConsoleInfo; ask(kind: string): Promise<ConsoleReport> }> {
   const child = fork(fileURLToPath(import.meta.url), ['--role', 'console'], { execArgv: ['--import', 'tsx', '--expose-gc'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   const waiting = new Map<string, Array<(message: Record<string, unknown>) => void>>();
   child.on('message', (message: Record<string, unknown>) => waiting.get(String(message.kind))?.shift()?.(message));
@@ -95,7 +140,7 @@ function startConsoleChild(): Promise<{ child: ChildProcess; info: ConsoleInfo; 
     ask: async (kind: string) => {
       const answer = next(kind);
       child.send({ kind });
-      return (await answer) as unknown as { baseline: number; peak: number };
+      return (await answer) as unknown as ConsoleReport;
     },
   }));
 }
@@ -133,8 +178,17 @@ async function bench(): Promise<void> {
     const zone = await api<{ id: string }>(testConsole, 'POST', '/zones', { headers, body: { siteId: site.body.id, name: 'Bench' } });
     await api(testConsole, 'POST', '/backups/schedules', { headers, body: { scope: 'zone', scopeId: zone.body.id, time: '03:00', targetId: target.body.id } });
 
+    /** When the last archive of each sensor was produced (start and end, performance.now()). */
+    const tarTimes = new Map<string, { started: number; ended: number }>();
     async function sensorWith(name: string, bytes: number): Promise<{ sensor: TestSensor; sensorId: string }> {
       const sensor = await createTestSensor(name);
+      const produce = sensor.core.produceBackup.bind(sensor.core);
+      sensor.core.produceBackup = async (targetFile: string) => {
+        const started = performance.now();
+        const produced = await produce(targetFile);
+        tarTimes.set(name, { started, ended: performance.now() });
+        return produced;
+      };
       sensors.push(sensor);
       await writeData(path.join(sensor.core.root, 'data.bin'), bytes);
       const { connectionString } = await singleUseConnectionString(testConsole, headers, { zoneId: zone.body.id });
@@ -144,7 +198,7 @@ async function bench(): Promise<void> {
       return { sensor, sensorId: (await sensor.store.load())?.sensorId ?? '' };
     }
 
-    async function backUp(sensorIds: string[]): Promise<{ ms: number; bytes: number }> {
+    async function backUp(sensorIds: string[]): Promise<{ ms: number; bytes: number; ended: number }> {
       const started = performance.now();
       const runIds = await Promise.all(sensorIds.map(async (id) => (await api<{ id: string }>(testConsole, 'POST', `/sensors/${id}/backups`, { headers })).body.id));
       let bytes = 0;
@@ -159,26 +213,46 @@ async function bench(): Promise<void> {
           await new Promise((resolve) => setTimeout(resolve, 200));
         }
       }
-      return { ms: performance.now() - started, bytes };
+      return { ms: performance.now() - started, bytes, ended: performance.now() };
     }
 
-    // 1. One large backup.
+    // `smbclient put` of a file of the backup's size to the same share, once before and once after
+    // the backup (the machine's load drifts), each to a new name (Samba overwrites an existing file
+    // two to three times faster than it creates one) after a `sync`, so that no phase pays for the
+    // previous one's writeback.
+    const baselineFile = path.join(work, 'baseline.tar');
+    await writeData(baselineFile, size);
+    const credentials = path.join(work, 'smb-credentials');
+    await writeFile(credentials, `username = ${samba.user}\npassword = ${samba.password}\n`, { mode: 0o600 });
+    async function smbclientPut(name: string): Promise<{ ms: number; bytes: number }> {
+      await run('sync', []);
+      const started = performance.now();
+      await run('smbclient', [`//${samba.normal.host}/${samba.normal.share}`, '-p', String(samba.normal.port), '-A', credentials, '-c', `put ${baselineFile} ${name}`], { maxBuffer: 1024 * 1024 });
+      const ms = performance.now() - started;
+      const stored = path.join(samba.normal.path, name);
+      const bytes = (await stat(stored)).size;
+      await rm(stored, { force: true });
+      return { ms, bytes };
+    }
+
+    // 1. One large backup, between two `smbclient put`s.
     const large = await sensorWith('bench-large', size);
+    const putBefore = await smbclientPut('bench-baseline-before.tar');
+    await run('sync', []);
     await consoleChild.ask('reset');
     const single = await backUp([large.sensorId]);
     const singlePeak = await consoleChild.ask('peak');
-
-    // 2. smbclient put of a file of the same size to the same share.
-    const baselineFile = path.join(work, 'baseline.tar');
-    await writeData(baselineFile, single.bytes);
-    const credentials = path.join(work, 'smb-credentials');
-    await writeFile(credentials, `username = ${samba.user}\npassword = ${samba.password}\n`, { mode: 0o600 });
-    const baselineStarted = performance.now();
-    await run('smbclient', [`//${samba.normal.host}/${samba.normal.share}`, '-p', String(samba.normal.port), '-A', credentials, '-c', `put ${baselineFile} bench-baseline.tar`], { maxBuffer: 1024 * 1024 });
-    const baselineMs = performance.now() - baselineStarted;
+    const tar = tarTimes.get('bench-large')!;
+    const tarMs = tar.ended - tar.started;
+    // From the finished archive to the run's success (polled every 200 ms): what `smbclient put` of a file compares with.
+    const transferMs = single.ended - tar.ended;
+    const through = singlePeak.uploads[0] ?? { receiveMs: Number.NaN, waitedForTargetMs: null, commitMs: Number.NaN };
+    const waitedForSmbclientMs = through.waitedForTargetMs ?? Number.NaN;
+    const putAfter = await smbclientPut('bench-baseline-after.tar');
     await rm(credentials, { force: true });
     await rm(baselineFile, { force: true });
-    const baselineBytes = (await stat(path.join(samba.normal.path, 'bench-baseline.tar'))).size;
+    const baselineBytes = putBefore.bytes + putAfter.bytes;
+    const baselineMs = putBefore.ms + putAfter.ms;
 
     // 3. Several at once.
     const many = await Promise.all(Array.from({ length: parallel }, (_unused, index) => sensorWith(`bench-parallel-${index + 1}`, parallelSize)));
@@ -192,15 +266,55 @@ async function bench(): Promise<void> {
       scenario: 'backup',
       at: new Date().toISOString(),
       size,
-      single: { bytes: single.bytes, seconds: single.ms / 1000, mibPerSecond: rate(single.bytes, single.ms), consolePeakRssGrowthMiB: mib(singlePeak.peak - singlePeak.baseline) },
-      smbclientPut: { bytes: baselineBytes, seconds: baselineMs / 1000, mibPerSecond: rate(baselineBytes, baselineMs) },
+      single: {
+        bytes: single.bytes,
+        seconds: single.ms / 1000,
+        mibPerSecond: rate(single.bytes, single.ms),
+        consolePeakRssGrowthMiB: mib(singlePeak.peak - singlePeak.baseline),
+        consoleCpuSeconds: singlePeak.cpuSeconds,
+        consoleEventLoopDelayP99Ms: singlePeak.loopDelayP99Ms,
+        consoleEventLoopDelayMaxMs: singlePeak.loopDelayMaxMs,
+        breakdown: {
+          sensorTarSeconds: tarMs / 1000,
+          transferSeconds: transferMs / 1000,
+          transferMibPerSecond: rate(single.bytes, transferMs),
+          throughConsoleSeconds: through.receiveMs / 1000,
+          consoleWaitingForSmbclientSeconds: waitedForSmbclientMs / 1000,
+          sizeCheckAndRenameSeconds: through.commitMs / 1000,
+        },
+      },
+      smbclientPut: {
+        bytes: baselineBytes,
+        seconds: baselineMs / 1000,
+        mibPerSecond: rate(baselineBytes, baselineMs),
+        beforeMibPerSecond: rate(putBefore.bytes, putBefore.ms),
+        afterMibPerSecond: rate(putAfter.bytes, putAfter.ms),
+      },
       garrisonToSmbclientRatio: rate(single.bytes, single.ms) / rate(baselineBytes, baselineMs),
-      parallel: { sensors: parallel, bytesEach: parallelSize, seconds: together.ms / 1000, mibPerSecond: rate(together.bytes, together.ms), consolePeakRssGrowthMiB: mib(togetherPeak.peak - togetherPeak.baseline) },
+      transferToSmbclientRatio: rate(single.bytes, transferMs) / rate(baselineBytes, baselineMs),
+      parallel: {
+        sensors: parallel,
+        bytesEach: parallelSize,
+        seconds: together.ms / 1000,
+        mibPerSecond: rate(together.bytes, together.ms),
+        consolePeakRssGrowthMiB: mib(togetherPeak.peak - togetherPeak.baseline),
+        consoleCpuSeconds: togetherPeak.cpuSeconds,
+      },
     };
     const rows: Array<[string, string]> = [
       ['one backup, sensor → console → SMB', `${mib(single.bytes).toFixed(0)} MiB in ${(single.ms / 1000).toFixed(1)} s = ${result.single.mibPerSecond.toFixed(1)} MiB/s (tar + hash + upload)`],
-      ['smbclient put, same size, same share', `${(baselineMs / 1000).toFixed(1)} s = ${result.smbclientPut.mibPerSecond.toFixed(1)} MiB/s`],
-      ['Garrison / smbclient throughput', result.garrisonToSmbclientRatio.toFixed(2)],
+      ['  sensor tar + SHA-256', `${(tarMs / 1000).toFixed(1)} s`],
+      ['  transfer, finished archive → SMB', `${(transferMs / 1000).toFixed(1)} s = ${result.single.breakdown.transferMibPerSecond.toFixed(1)} MiB/s`],
+      ['    of which bytes through the console', `${(through.receiveMs / 1000).toFixed(1)} s`],
+      ['      console waiting for smbclient', `${(waitedForSmbclientMs / 1000).toFixed(1)} s (the rest: waiting for the sensor's upload, or working)`],
+      ['    of which size check + rename', `${(through.commitMs / 1000).toFixed(1)} s`],
+      ['  console CPU time', `${singlePeak.cpuSeconds.toFixed(1)} s; event-loop delay p99 ${singlePeak.loopDelayP99Ms.toFixed(0)} ms, max ${singlePeak.loopDelayMaxMs.toFixed(0)} ms`],
+      [
+        'smbclient put, same size, same share',
+        `${result.smbclientPut.mibPerSecond.toFixed(1)} MiB/s (before ${result.smbclientPut.beforeMibPerSecond.toFixed(1)}, after ${result.smbclientPut.afterMibPerSecond.toFixed(1)})`,
+      ],
+      ['Garrison / smbclient, end to end', result.garrisonToSmbclientRatio.toFixed(2)],
+      ['Garrison / smbclient, transfer only', result.transferToSmbclientRatio.toFixed(2)],
       ['console peak RSS growth (one backup)', `${result.single.consolePeakRssGrowthMiB.toFixed(1)} MiB`],
       [`${parallel} backups at once (${mib(parallelSize).toFixed(0)} MiB each)`, `${(together.ms / 1000).toFixed(1)} s = ${result.parallel.mibPerSecond.toFixed(1)} MiB/s aggregate`],
       [`console peak RSS growth (${parallel} at once)`, `${result.parallel.consolePeakRssGrowthMiB.toFixed(1)} MiB`],

@@ -90,6 +90,9 @@ async function roundTrip(driver: StorageDriver, name: string): Promise<void> {
   await pipeline(source.stream, write.stream);
   const stored = await write.commit(FIFTY_MB);
   const writeMs = Date.now() - started;
+  // The SMB driver says how long the upload waited for smbclient (logged per run); it cannot exceed the write itself.
+  const waitedMs = write.waitedForTargetMs?.();
+  if (driver instanceof SmbStorageDriver) assert.ok(typeof waitedMs === 'number' && waitedMs >= 0 && waitedMs <= writeMs, `waited ${waitedMs} ms of ${writeMs} ms`);
   assert.equal(stored.name, name);
   assert.equal(stored.sizeBytes, FIFTY_MB);
   const listed = await driver.list(name.slice(0, 6));

@@ -86,21 +86,23 @@ export interface SmbProcess {
   output(): string;
   /** Resolves with the exit code (null when killed); removes the credentials. */
   exited: Promise<number | null>;
-  /** Ends the call now (the whole process group: sh, cat, smbclient). */
+  /** Ends the call now (the whole process group: smbclient, and sh around it if any). */
   kill(): void;
 }
 
 /**
- * Starts smbclient with one command. `shell` is a fixed script around it
- * (`cat | exec smbclient "$@"` for uploads); user values only ever travel as
- * arguments, never inside a shell string.
+ * Starts smbclient with one command. `shell` is a fixed script around it (the
+ * download's exit-status relay); user values only ever travel as arguments,
+ * never inside a shell string. `stdin: true` gives smbclient a pipe from us
+ * (uploads: `put - "<name>"` reads it directly, no `cat` in between).
  */
-export async function startSmbclient(connection: SmbConnection, command: string, options: { shell?: string; captureStdout?: boolean } = {}): Promise<SmbProcess> {
+export async function startSmbclient(connection: SmbConnection, command: string, options: { shell?: string; captureStdout?: boolean; stdin?: boolean } = {}): Promise<SmbProcess> {
   const credentials = await writeCredentials(connection);
   const args = [...connectionArguments(connection, credentials.file), '--command', command];
+  const stdin = options.shell || options.stdin ? 'pipe' : 'ignore';
   const child = options.shell
-    ? spawn('sh', ['-c', options.shell, 'sh', ...args], { detached: true, stdio: ['pipe', 'pipe', 'pipe'] })
-    : spawn('smbclient', args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    ? spawn('sh', ['-c', options.shell, 'sh', ...args], { detached: true, stdio: [stdin, 'pipe', 'pipe'] })
+    : spawn('smbclient', args, { detached: true, stdio: [stdin, 'pipe', 'pipe'] });
   let text = '';
   const collect = (chunk: Buffer) => {
     if (text.length < 64 * 1024) text += chunk.toString('utf8');

@@ -46,6 +46,8 @@ export interface StorageWrite {
   commit(expectedSizeBytes: number): Promise<StoredFile>;
   /** Drops the partial file; safe to call after a failure or twice. */
   abort(): Promise<void>;
+  /** How long the stream held bytes the target would not take yet (for the transfer's log line: storage-bound or not). */
+  waitedForTargetMs?(): number;
 }
 
 export interface StorageSpace {

@@ -167,10 +167,14 @@ export class UploadReceiver {
       return fail(503, failure.code, failure.reason);
     }
 
+    const receiveStarted = performance.now();
     const hash = createHash('sha256');
     let received = 0;
     let lastReport = 0;
     const meter = new Transform({
+      // TLS hands over 16 KiB records; a 1 MiB buffer lets them pile up while smbclient is busy, so the
+      // storage stream writes them in one batch (a bounded 1 MiB per backup, whatever the file's size).
+      highWaterMark: 1024 * 1024,
       transform(chunk: Buffer, _encoding, callback) {
         hash.update(chunk);
         received += chunk.length;
@@ -221,6 +225,7 @@ export class UploadReceiver {
       await write.abort().catch(() => undefined);
       return fail(422, 'digest-mismatch', `The received backup's SHA-256 is ${sha256}, but the sensor announced ${announcedDigest}; the file was discarded.`);
     }
+    const commitStarted = performance.now();
     try {
       await write.commit(announcedSize);
     } catch (error) {
@@ -228,6 +233,12 @@ export class UploadReceiver {
       const failure = failureOfStorage(error);
       return fail(503, failure.code, failure.reason);
     }
+    const receiveMs = Math.round(commitStarted - receiveStarted);
+    // receiveMs against waitedForTargetMs tells whether a slow backup was paced by the target or by the sensor's side.
+    this.logger.info(
+      { runId: entry.runId, sizeBytes: received, receiveMs, waitedForTargetMs: write.waitedForTargetMs?.() ?? null, commitMs: Math.round(performance.now() - commitStarted) },
+      'backup upload stored',
+    );
     sendJson(res, 201, { data: { sizeBytes: received, sha256 } });
     return { ok: true, sizeBytes: received, sha256 };
   }
