@@ -18,6 +18,8 @@ const SCENARIOS: Record<string, { file: string; what: string }> = {
   'sensor-list': { file: 'sensor-list-bench.ts', what: 'sensor list API latency over 5,000 sensors' },
   backup: { file: 'backup-bench.ts', what: 'one large sensor backup to SMB vs smbclient put (ratio), console peak RSS; then 10 at once' },
   'settings-push': { file: 'settings-push-bench.ts', what: 'zone settings push to N sensors: time until all acknowledged, console CPU per sensor, vs a bare socket.io server' },
+  scale: { file: 'scale-bench.ts', what: 'memory per link and zone push time as N grows (500 … 5,000), vs a bare socket.io server; writes an SVG chart' },
+  soak: { file: 'churn-soak-bench.ts', what: 'console memory per link above idle and its growth over a churn soak (N sensors, churn P per minute, M minutes)' },
 };
 
 const requested: Array<{ name: string; args: string[] }> = [];

@@ -10,6 +10,7 @@
  *   { kind: 'connected' }                        → { kind: 'connected', count }
  *   { kind: 'push', revision, settings, timeoutMs }
  *       → { kind: 'pushed', startedAt, ackedAt: epoch ms[], failed, cpuMicros }
+ *   { kind: 'memory' }                           → { kind: 'memory', rssBytes, heapUsedBytes } after a full GC
  *   { kind: 'stop' }                             → exits
  */
 import https from 'node:https';
@@ -28,6 +29,7 @@ import { TLS_POLICY } from '../../server/src/platform/tls-policy.js';
 const requestSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('connected') }),
   z.strictObject({ kind: z.literal('push'), revision: z.number(), settings: z.unknown(), timeoutMs: z.number() }),
+  z.strictObject({ kind: z.literal('memory') }),
   z.strictObject({ kind: z.literal('stop') }),
 ]);
 
@@ -99,6 +101,13 @@ process.on('message', (raw) => {
         return send({ kind: 'connected', count: sockets.size });
       case 'push':
         return send(await push(request.data.revision, request.data.settings, request.data.timeoutMs));
+      case 'memory': {
+        const gc = (globalThis as { gc?: () => void }).gc;
+        gc?.();
+        gc?.();
+        const memory = process.memoryUsage();
+        return send({ kind: 'memory', rssBytes: memory.rss, heapUsedBytes: memory.heapUsed });
+      }
       case 'stop':
         io.close();
         process.exit(0);

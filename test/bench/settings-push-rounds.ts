@@ -1,0 +1,385 @@
+/**
+ * The machinery shared by the `settings-push` and `scale` scenarios: N real
+ * sensor-link sensors (real LinkClient and settings-apply code) in one zone of
+ * a console running in a child process (settings-push-bench-console.ts), then
+ * the same sensors against a bare socket.io server over the same mutual TLS
+ * (settings-push-baseline.ts).
+ *
+ * Rounds go up in N, linking more sensors each round. Per round: link the new
+ * sensors in waves, place all linked ones in the zone, let the link storm
+ * settle, read the console's memory after a full GC, PUT a new NTP server to
+ * the zone and wait until every sensor's acknowledgement is stored. Linking
+ * that has not finished, or a push not all acknowledged, within
+ * `giveUpAfterMs` makes the round not reached, and larger rounds are not tried
+ * (each would cost at least as long). The baseline runs every round on its own
+ * budget, so it shows where it gets to even when Garrison does not.
+ *
+ * Callers turn the rounds into their own table and JSON.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { readFile, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { LinkClient } from '../../sensor-link/src/connection/link-client.js';
+import type { CaptureCore } from '../../sensor-link/src/core/capture-core.js';
+import { SETTINGS_FILES } from '../../sensor-link/src/core/settings-files.js';
+import { createKeyAndCsr } from '../../sensor-link/src/enroll/csr.js';
+import type { LinkLog } from '../../sensor-link/src/link-log.js';
+import { request } from '../helpers/https-client.js';
+import { makeTempDir } from '../helpers/test-console.js';
+import { createTestSensor, type TestSensor } from '../helpers/test-sensors.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+/** Linking speed is not what the push measures: a short backoff gets every sensor in quickly. */
+const BENCH_BACKOFF = { baseMs: 500, capMs: 5000 };
+const LINK_WAVE = 50;
+const SETTLE_MS = 10_000;
+const BASELINE_SETTLE_MS = 2000;
+
+export type ApplyMode = 'files' | 'memory';
+
+export interface PushRoundsOptions {
+  /** Sensor counts, ascending. */
+  rounds: number[];
+  applyMode: ApplyMode;
+  giveUpAfterMs: number;
+}
+
+export interface MemorySample {
+  rssBytes: number;
+  heapUsedBytes: number;
+}
+
+export interface PushMeasure {
+  /** Per acknowledged sensor, ms from the start of the push until its acknowledgement was stored (Garrison) or received (baseline). */
+  latenciesMs: number[];
+  failed: number;
+  /** Process CPU of the console (or bare server) during the push, µs. */
+  serverCpuMicros: number;
+  /** CPU of this process (the sensors) during the push, µs. */
+  sensorsCpuMicros: number;
+}
+
+export interface GarrisonPush extends PushMeasure {
+  apiResponseMs: number;
+  databaseCpuMicros: number;
+  /** 'yes' when the last sensor's chrony.conf names the new server (`--apply files` only). */
+  chronyUpdated?: 'yes' | 'NO';
+}
+
+export interface Round<Push extends PushMeasure = PushMeasure> {
+  sensors: number;
+  /** Linked and every sensor acknowledged the push within the budget. */
+  reached: boolean;
+  /** Why a round was not reached, in words. */
+  notReached?: string;
+  linked: number;
+  /** Time to link this round's new sensors, and all sensors linked so far (sum over the rounds), ms. */
+  linkRoundMs: number;
+  linkAllMs: number;
+  /** Memory after a full GC, linked and settled, before the push; `null` when the process cannot tell. */
+  memory: MemorySample | null;
+  push: Push | null;
+}
+
+export interface PushRounds {
+  applyMode: ApplyMode;
+  garrison: { idle: MemorySample; rounds: Array<Round<GarrisonPush>> };
+  baseline: { idle: MemorySample; rounds: Round[] };
+}
+
+type Answer = Record<string, unknown>;
+
+/** A child process answering requests on IPC; `ask` sends one and waits for the answer of the given kind. */
+function startChild(file: string, args: string[]) {
+  const child: ChildProcess = fork(path.join(here, file), args, {
+    execArgv: ['--import', 'tsx', '--expose-gc'],
+    env: { ...process.env, GARRISON_ENROLL_ATTEMPTS_PER_MINUTE: '100000' },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const waiting = new Map<string, Array<(message: Answer) => void>>();
+  child.on('message', (message: Answer) => {
+    const kind = String(message.kind);
+    waiting.get(kind)?.shift()?.(message);
+    if (kind === 'error') console.error(`${file}:`, message.message);
+  });
+  const next = (kind: string) => new Promise<Answer>((resolve) => waiting.set(kind, [...(waiting.get(kind) ?? []), resolve]));
+  return {
+    ready: next('ready'),
+    ask(message: Answer, answer: string) {
+      const reply = next(answer);
+      child.send(message);
+      return reply;
+    },
+    async memory(): Promise<MemorySample> {
+      const answer = await this.ask({ kind: 'memory' }, 'memory');
+      return { rssBytes: Number(answer.rssBytes), heapUsedBytes: Number(answer.heapUsedBytes) };
+    },
+    async stop() {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.send({ kind: 'stop' });
+      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 30_000))]);
+      if (child.exitCode === null) child.kill('SIGKILL');
+    },
+  };
+}
+
+function epochMs(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function inBatches<T>(items: T[], size: number, work: (item: T) => Promise<void>): Promise<void> {
+  let index = 0;
+  await Promise.all(
+    Array.from({ length: size }, async () => {
+      while (index < items.length) await work(items[index++] as T);
+    }),
+  );
+}
+
+function percentile(sorted: number[], fraction: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil(fraction * sorted.length) - 1)] ?? Number.NaN;
+}
+
+/** p50, p99 and max of a push's latencies (max = time until all acknowledged, when all did), rounded to 0.1 ms. */
+export function latencySummary(latencies: number[]) {
+  const sorted = [...latencies].sort((a, b) => a - b);
+  const round = (value: number) => Math.round(value * 10) / 10;
+  return { acked: sorted.length, p50Ms: round(percentile(sorted, 0.5)), p99Ms: round(percentile(sorted, 0.99)), maxMs: round(sorted.at(-1) ?? Number.NaN) };
+}
+
+/** Memory above idle per link, KiB. */
+export function perLinkKiB(memory: MemorySample | null, idle: MemorySample, linked: number) {
+  if (!memory || linked === 0) return { rssPerLinkKiB: Number.NaN, heapPerLinkKiB: Number.NaN };
+  const perLink = (bytes: number) => Math.round((bytes / linked / 1024) * 10) / 10;
+  return { rssPerLinkKiB: perLink(memory.rssBytes - idle.rssBytes), heapPerLinkKiB: perLink(memory.heapUsedBytes - idle.heapUsedBytes) };
+}
+
+const quietLog: LinkLog = { info: () => {}, warn: () => {}, error: () => {} };
+
+/** The sensors' LinkClients; `link` starts more of them in waves. */
+class SensorLinks {
+  private readonly clients = new Map<TestSensor, LinkClient>();
+
+  constructor(private readonly applyMode: ApplyMode) {}
+
+  /**
+   * Starts real LinkClients for `list` in waves of LINK_WAVE and resolves
+   * with how many are connected once all are, or at `deadline` (epoch ms):
+   * thousands of TLS handshakes at once on a starved machine time out and
+   * retry for many minutes.
+   */
+  async link(list: TestSensor[], deadline: number): Promise<number> {
+    for (let start = 0; start < list.length; start += LINK_WAVE) {
+      const wave = list.slice(start, start + LINK_WAVE);
+      const connected = await this.linkWave(wave, start, list.length, deadline);
+      if (connected < wave.length) return start + connected;
+    }
+    return list.length;
+  }
+
+  stop(): void {
+    for (const client of this.clients.values()) client.stop();
+    this.clients.clear();
+  }
+
+  private connectedOf(list: TestSensor[]): number {
+    return list.filter((sensor) => this.clients.get(sensor)?.current.state === 'connected').length;
+  }
+
+  private async linkWave(list: TestSensor[], before: number, total: number, deadline: number): Promise<number> {
+    const startedAt = performance.now();
+    const progress = setInterval(() => {
+      console.error(`  linking: ${before + this.connectedOf(list)}/${total}; this wave ${Math.round((performance.now() - startedAt) / 1000)} s`);
+      // What the others say, grouped (numbers stripped), to see why linking is slow.
+      const reasons = new Map<string, number>();
+      for (const sensor of list) {
+        const status = this.clients.get(sensor)?.current;
+        if (status?.state === 'connected') continue;
+        const reason = (status?.message ?? 'not started').replace(/\d+(\.\d+)?/g, '#').slice(0, 160);
+        reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
+      }
+      for (const [reason, count] of [...reasons].sort((a, b) => b[1] - a[1]).slice(0, 3)) console.error(`    ${count} × ${reason}`);
+    }, 10_000);
+    let giveUp: NodeJS.Timeout | undefined;
+    try {
+      const all = Promise.all(list.map((sensor) => this.start(sensor)));
+      const late = new Promise<void>((resolve) => {
+        giveUp = setTimeout(resolve, Math.max(0, deadline - epochMs()));
+      });
+      await Promise.race([all, late]);
+      return this.connectedOf(list);
+    } finally {
+      clearInterval(progress);
+      clearTimeout(giveUp);
+    }
+  }
+
+  private async start(sensor: TestSensor): Promise<void> {
+    this.clients.get(sensor)?.stop();
+    const client = new LinkClient({ store: sensor.store, core: this.coreFor(sensor), log: quietLog, backoff: BENCH_BACKOFF, connectTimeoutMs: 20_000 });
+    this.clients.set(sensor, client);
+    const connected = new Promise<void>((resolve) => {
+      const off = client.onStatus((status) => {
+        if (status.state !== 'connected') return;
+        off();
+        resolve();
+      });
+    });
+    await client.start();
+    await connected;
+  }
+
+  /** The sensor's core: the reference DirectoryCore, or the same with applySettings a no-op (`memory`). */
+  private coreFor(sensor: TestSensor): CaptureCore {
+    if (this.applyMode === 'files') return sensor.core;
+    const real = sensor.core;
+    return {
+      facts: () => real.facts(),
+      health: () => real.health(),
+      applySettings: async () => {},
+      produceBackup: (file) => real.produceBackup(file),
+      restoreBackup: (file) => real.restoreBackup(file),
+    };
+  }
+}
+
+/** Links this round's new sensors; the round so far, and whether linking converged. */
+async function linkRound(links: SensorLinks, sensors: TestSensor[], from: number, count: number, giveUpAfterMs: number, linkedMsBefore: number) {
+  const startedAt = epochMs();
+  const connected = await links.link(sensors.slice(from, count), startedAt + giveUpAfterMs);
+  const linkRoundMs = Math.round(epochMs() - startedAt);
+  const linked = from + connected;
+  const round = { sensors: count, reached: linked === count, linked, linkRoundMs, linkAllMs: linkedMsBefore + linkRoundMs, memory: null, push: null };
+  return linked === count ? round : { ...round, notReached: `${linked} of ${count} linked after ${Math.round(giveUpAfterMs / 1000)} s` };
+}
+
+const notAcknowledged = (acked: number, count: number, giveUpAfterMs: number) => `${acked} of ${count} acknowledged after ${Math.round(giveUpAfterMs / 1000)} s`;
+
+/** Runs every round against a console, then against the bare baseline. */
+export async function runPushRounds(options: PushRoundsOptions): Promise<PushRounds> {
+  const { rounds, applyMode, giveUpAfterMs } = options;
+  const maxSensors = rounds.at(-1) ?? 0;
+  const links = new SensorLinks(applyMode);
+  const dataDir = await makeTempDir('bench-settings');
+  let consoleProcess: ReturnType<typeof startChild> | null = startChild('settings-push-bench-console.ts', [dataDir]);
+  let baselineProcess: ReturnType<typeof startChild> | null = null;
+  const ready = await consoleProcess.ready;
+  const consoleApi = (method: string, apiPath: string, body?: unknown) =>
+    request<{ revision: number }>(`${String(ready.baseUrl)}/api/v1${apiPath}`, { method, headers: ready.headers as Record<string, string>, ca: String(ready.caPem), ...(body === undefined ? {} : { body }) });
+
+  // One RSA key for every simulated sensor (each still gets its own certificate): generating
+  // thousands of keys takes minutes on a small machine and measures nothing about the push.
+  const sharedKey = await createKeyAndCsr({ commonName: 'bench' });
+  const sensors = await Promise.all(Array.from({ length: maxSensors }, (_, index) => createTestSensor(`push-${String(index).padStart(5, '0')}`, { keyFactory: async () => sharedKey })));
+  try {
+    const seedStartedAt = performance.now();
+    const seeded = await consoleProcess.ask({ kind: 'seed', names: sensors.map((sensor) => sensor.name), csrPem: sharedKey.csrPem }, 'seeded');
+    const identities = seeded.sensors as Array<{ sensorId: string; sensorName: string; certificatePem: string }>;
+    await inBatches(
+      sensors.map((sensor, index) => ({ sensor, identity: identities[index]! })),
+      16,
+      async ({ sensor, identity }) => {
+        await sensor.store.save({
+          sensorId: identity.sensorId,
+          sensorName: identity.sensorName,
+          consoleAddresses: [`127.0.0.1:${String(ready.linkPort)}`],
+          enrolledAt: new Date().toISOString(),
+          privateKeyPem: sharedKey.privateKeyPem,
+          certificatePem: identity.certificatePem,
+          caPem: String(ready.caPem),
+        });
+      },
+    );
+    console.error(`seeded ${maxSensors} sensors in ${Math.round(performance.now() - seedStartedAt)} ms`);
+    // Idle once seeding (thousands of certificates signed, documents written) has settled:
+    // right after it, RSS still holds the seeding's peak and per-link RSS would come out low.
+    await sleep(SETTLE_MS);
+    const garrison = { idle: await consoleProcess.memory(), rounds: [] as Array<Round<GarrisonPush>> };
+
+    // Garrison: each round links more sensors, places all linked ones in the zone and PUTs a new NTP server.
+    let linked = 0;
+    for (const count of rounds) {
+      const round: Round<GarrisonPush> = await linkRound(links, sensors, linked, count, giveUpAfterMs, garrison.rounds.at(-1)?.linkAllMs ?? 0);
+      garrison.rounds.push(round);
+      linked = round.linked;
+      if (!round.reached) {
+        round.memory = await consoleProcess.memory();
+        console.error(`garrison ${count}: not reached, ${round.notReached}`);
+        break;
+      }
+      await consoleProcess.ask({ kind: 'zone', sensorIds: identities.slice(0, count).map((identity) => identity.sensorId) }, 'zoned');
+      const current = await consoleApi('GET', `/settings/zones/${String(ready.zoneId)}`);
+      const address = `ntp-${count}.bench.example`;
+      // Let the link storm settle (first health reports, presence writes) so the push is measured alone.
+      await sleep(SETTLE_MS);
+      round.memory = await consoleProcess.memory();
+      const mark = await consoleProcess.ask({ kind: 'mark' }, 'mark');
+      const sensorCpuBefore = process.cpuUsage();
+      const startedAt = epochMs();
+      const saved = await consoleApi('PUT', `/settings/zones/${String(ready.zoneId)}`, { baseRevision: current.body.revision, settings: { ntp: { enabled: true, servers: [{ address }] } } });
+      const apiResponseMs = Math.round(epochMs() - startedAt);
+      if (saved.status !== 200) throw new Error(`the zone save failed: ${saved.status} ${saved.text}`);
+      const acks = await consoleProcess.ask({ kind: 'acks', revision: saved.body.revision, count, timeoutMs: giveUpAfterMs }, 'acks');
+      const sensorCpu = process.cpuUsage(sensorCpuBefore);
+      const before = mark.cpu as { consoleMicros: number; databaseMicros: number };
+      const after = acks.cpu as { consoleMicros: number; databaseMicros: number };
+      const latenciesMs = Object.values(acks.recordedAt as Record<string, number>).map((at) => at - startedAt);
+      // Real files: the last sensor's chrony.conf names the new server.
+      const chrony = applyMode === 'files' ? await readFile(path.join(sensors[count - 1]!.core.root, SETTINGS_FILES.chrony), 'utf8').catch(() => '') : '';
+      round.push = {
+        latenciesMs,
+        failed: Number(acks.failed),
+        apiResponseMs,
+        serverCpuMicros: after.consoleMicros - before.consoleMicros,
+        databaseCpuMicros: after.databaseMicros - before.databaseMicros,
+        sensorsCpuMicros: sensorCpu.user + sensorCpu.system,
+        ...(applyMode === 'files' ? { chronyUpdated: chrony.includes(address) ? 'yes' : 'NO' } : {}),
+      };
+      if (latenciesMs.length < count) Object.assign(round, { reached: false, notReached: notAcknowledged(latenciesMs.length, count, giveUpAfterMs) });
+      console.error(`garrison ${count}: linked in ${round.linkRoundMs} ms, ${JSON.stringify(latencySummary(latenciesMs))}${round.reached ? '' : `, not reached: ${round.notReached}`}`);
+      if (!round.reached) break;
+    }
+
+    // Bare baseline: the same sensors (same LinkClient, same apply code) against a server with no logic.
+    links.stop();
+    baselineProcess = startChild('settings-push-baseline.ts', [dataDir]);
+    const baselinePort = Number((await baselineProcess.ready).port);
+    await consoleProcess.stop();
+    consoleProcess = null;
+    for (const sensor of sensors) {
+      const state = await sensor.store.load();
+      if (!state) throw new Error(`${sensor.name} has no state`);
+      await sensor.store.save({ ...state, consoleAddresses: [`127.0.0.1:${baselinePort}`] });
+    }
+    await sleep(BASELINE_SETTLE_MS);
+    const baseline = { idle: await baselineProcess.memory(), rounds: [] as Round[] };
+    linked = 0;
+    for (const count of rounds) {
+      const round: Round = await linkRound(links, sensors, linked, count, giveUpAfterMs, baseline.rounds.at(-1)?.linkAllMs ?? 0);
+      baseline.rounds.push(round);
+      linked = round.linked;
+      await sleep(BASELINE_SETTLE_MS);
+      round.memory = await baselineProcess.memory();
+      if (!round.reached) break;
+      const settings = { ntp: { enabled: true, servers: [{ address: `ntp-${count}.baseline.example`, port: 123 }] }, timeRegion: { timeZone: 'UTC', dateFormat: 'dd/MM/yyyy HH:mm:ss' } };
+      const sensorCpuBefore = process.cpuUsage();
+      const pushed = await baselineProcess.ask({ kind: 'push', revision: 1_000_000 + count, settings, timeoutMs: giveUpAfterMs }, 'pushed');
+      const sensorCpu = process.cpuUsage(sensorCpuBefore);
+      const latenciesMs = (pushed.ackedAt as number[]).map((at) => at - Number(pushed.startedAt));
+      round.push = { latenciesMs, failed: Number(pushed.failed), serverCpuMicros: Number(pushed.cpuMicros), sensorsCpuMicros: sensorCpu.user + sensorCpu.system };
+      if (latenciesMs.length < count) Object.assign(round, { reached: false, notReached: notAcknowledged(latenciesMs.length, count, giveUpAfterMs) });
+      console.error(`baseline ${count}: linked in ${round.linkRoundMs} ms, ${JSON.stringify(latencySummary(latenciesMs))}`);
+      if (!round.reached) break;
+    }
+    return { applyMode, garrison, baseline };
+  } finally {
+    links.stop();
+    await baselineProcess?.stop();
+    await consoleProcess?.stop();
+    await inBatches(sensors, 32, (sensor) => rm(sensor.root, { recursive: true, force: true }));
+  }
+}
