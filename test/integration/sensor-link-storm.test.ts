@@ -11,6 +11,7 @@ import { waitFor } from '../helpers/free-ports.js';
 import { startTestConsole, type TestConsole } from '../helpers/test-console.js';
 import { createTestSensor, standingConnectionString, type TestSensor } from '../helpers/test-sensors.js';
 import { signInAsAdmin } from '../helpers/test-session.js';
+import { restartHint } from '../../server/src/link/link-module.js';
 
 
 let testConsole: TestConsole;
@@ -45,5 +46,33 @@ describe('handshake cap', () => {
 
     for (const socket of idle) socket.destroy();
     await sensor.waitForState('connected', 10_000);
+  });
+});
+
+describe('planned restart', () => {
+  it('tells linked sensors when to come back and how widely to spread; they link again after that, not before', async () => {
+    const { dataDir, linkPort } = testConsole;
+    const { connectionString } = await standingConnectionString(testConsole, (await signInAsAdmin(testConsole)).headers);
+    const restarting = await createTestSensor('restart-01');
+    try {
+      await restarting.enroll(connectionString);
+      await restarting.link({ baseMs: 200, capMs: 400 });
+      await restarting.waitForState('connected', 10_000);
+      const hint = restartHint(1, 1500);
+      assert.deepEqual(hint, { afterMs: 3500, spreadMs: 2000 }, 'after the start time plus the stop; at least 2 s of spread');
+
+      await testConsole.stop();
+      const stoppedAt = performance.now();
+      await waitFor(() => restarting.log.some((line) => line.includes('shutting down')), 5000, () => 'the closing notice');
+      const waiting = restarting.log.find((line) => /Trying again in/.test(line)) ?? '';
+      const seconds = Number(/Trying again in ([\d.]+) s/.exec(waiting)?.[1]);
+      assert.ok(seconds >= 1 && seconds <= 60 + 120, `the hinted wait, not the 0.2 s backoff window: "${waiting}"`);
+
+      testConsole = await startTestConsole({ dataDir, env: { GARRISON_LINK_MAX_HANDSHAKES: '4', GARRISON_LINK_PORT: String(linkPort) } });
+      await restarting.waitForState('connected', (seconds + 15) * 1000);
+      assert.ok(performance.now() - stoppedAt >= seconds * 1000 - 500, 'no attempt before the hinted time');
+    } finally {
+      await restarting.stop();
+    }
   });
 });

@@ -31,4 +31,15 @@ describe('backoff with full jitter', () => {
     backoff.reset();
     assert.equal(backoff.nextDelayMs(), 99);
   });
+
+  it("waits out a planned restart's hint, then backs off from the first window again", () => {
+    const draws = [0, 0, 0, 0.5, 0.999];
+    const backoff = new Backoff({ baseMs: 1000, capMs: 8000, random: () => draws.shift() ?? 0 });
+    backoff.nextDelayMs();
+    backoff.nextDelayMs();
+    backoff.nextDelayMs();
+    assert.equal(backoff.hintedDelayMs({ afterMs: 5000, spreadMs: 2000 }), 6000);
+    assert.equal(backoff.attempts, 0);
+    assert.equal(backoff.nextDelayMs(), 999, 'the first window again');
+  });
 });

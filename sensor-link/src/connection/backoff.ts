@@ -32,6 +32,15 @@ export class Backoff {
     return Math.floor((this.options.random ?? Math.random)() * window);
   }
 
+  /**
+   * The console announced a planned restart (link-protocol.ts ReconnectHint): the delay is `afterMs` plus a
+   * random share of `spreadMs`, and a failed attempt after it backs off from the smallest window again.
+   */
+  hintedDelayMs(hint: { afterMs: number; spreadMs: number }): number {
+    this.attempt = 0;
+    return hint.afterMs + Math.floor((this.options.random ?? Math.random)() * hint.spreadMs);
+  }
+
   /** After a link that held: start again from the smallest window. */
   reset(): void {
     this.attempt = 0;

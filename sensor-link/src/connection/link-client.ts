@@ -23,6 +23,7 @@ import {
   PROTOCOL_VERSION,
   healthAckSchema,
   linkAckSchema,
+  linkClosingSchema,
   linkRefusalSchema,
   linkWelcomeSchema,
   linkError,
@@ -33,6 +34,7 @@ import {
   type HealthReport,
   type LinkRefusal,
   type LinkRefusalCode,
+  type ReconnectHint,
   type SensorToConsoleEvents,
 } from '../protocol/link-protocol.js';
 import type { LinkState, LinkStateStore } from '../state/link-state.js';
@@ -74,6 +76,8 @@ export class LinkClient {
   private state: LinkState | null = null;
   private socket: LinkSocket | null = null;
   private readonly backoff: Backoff;
+  /** The console's planned-restart hint from its last link:closing, used for the next retry only. */
+  private reconnectHint: ReconnectHint | null = null;
   private addressIndex = 0;
   private retryTimer: NodeJS.Timeout | null = null;
   private healthTimer: NodeJS.Timeout | null = null;
@@ -220,8 +224,9 @@ export class LinkClient {
     socket.on('backup:produce', (request, ack) => this.onBackupRequest(socket, ack, (context) => produceAndUploadBackup(request, context)));
     socket.on('backup:restore', (request, ack) => this.onBackupRequest(socket, ack, (context) => downloadAndRestoreBackup(request, context)));
     socket.on('link:closing', (notice) => {
-      const parsed = linkRefusalSchema.safeParse(notice);
+      const parsed = linkClosingSchema.safeParse(notice);
       if (!parsed.success) return;
+      this.reconnectHint = parsed.data.code === 'console-shutdown' ? (parsed.data.reconnect ?? null) : null;
       if (FATAL_REFUSALS.has(parsed.data.code)) {
         socket.removeAllListeners();
         socket.disconnect();
@@ -262,7 +267,9 @@ export class LinkClient {
     this.socket?.removeAllListeners();
     this.socket?.disconnect();
     this.socket = null;
-    const delay = this.backoff.nextDelayMs();
+    const hint = this.reconnectHint;
+    this.reconnectHint = null;
+    const delay = hint ? this.backoff.hintedDelayMs(hint) : this.backoff.nextDelayMs();
     this.options.log.warn(`${message} Trying again in ${(delay / 1000).toFixed(1)} s.`);
     this.setStatus({ state: 'waiting', message: `${message} Trying again in ${Math.ceil(delay / 1000)} s.` });
     if (this.retryTimer) clearTimeout(this.retryTimer);

@@ -58,6 +58,24 @@ export const linkRefusalSchema = z.strictObject({
 });
 export type LinkRefusal = z.infer<typeof linkRefusalSchema>;
 
+/**
+ * With 'console-shutdown' (a planned restart): when to try again. The sensor
+ * waits `afterMs` (about how long the console takes to come back) plus a
+ * uniformly random share of `spreadMs` (wider for a larger fleet), so the
+ * fleet returns as a steady stream the console can admit instead of in
+ * backoff waves that mostly hit a console still starting. If that attempt
+ * fails, the ordinary backoff takes over from its first window.
+ */
+export const reconnectHintSchema = z.strictObject({
+  afterMs: z.number().int().min(0).max(600_000),
+  spreadMs: z.number().int().min(0).max(600_000),
+});
+export type ReconnectHint = z.infer<typeof reconnectHintSchema>;
+
+/** Sent right before the console closes a link on purpose. */
+export const linkClosingSchema = linkRefusalSchema.extend({ reconnect: reconnectHintSchema.optional() });
+export type LinkClosing = z.infer<typeof linkClosingSchema>;
+
 const versionText = z.string().min(1).max(64);
 
 export const sensorVersionsSchema = z.strictObject({
@@ -206,7 +224,7 @@ export interface SensorToConsoleEvents {
 export interface ConsoleToSensorEvents {
   'link:welcome': (welcome: LinkWelcome) => void;
   /** Sent right before the console closes the link on purpose (revoked, replaced, shutdown). */
-  'link:closing': (refusal: LinkRefusal) => void;
+  'link:closing': (notice: LinkClosing) => void;
   /** Apply the effective settings of `revision`; answered once applied (or with why not). */
   'settings:apply': (request: SettingsApplyRequest, ack: (answer: LinkAck<SettingsApplied>) => void) => void;
   /** Produce a backup and upload it; answered once the upload ended (or with why not). */

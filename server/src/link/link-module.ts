@@ -43,6 +43,23 @@ declare module '../platform/console-module.js' {
   }
 }
 
+/** Links the console expects to admit per second after a restart, to spread a planned restart's reconnects over. */
+const RESTART_ADMISSIONS_PER_SECOND = 100;
+/** Module loading before createConsole, which context.startedAt does not see. */
+const BOOT_ALLOWANCE_MS = 2000;
+
+/**
+ * The reconnect hint a planned shutdown sends every linked sensor (link-protocol.ts ReconnectHint): come back
+ * after about the time this process took to start (plus the stop itself), spread over the time the console
+ * needs to admit them all, between 2 s and 2 minutes.
+ */
+export function restartHint(linkCount: number, startedInMs: number): { afterMs: number; spreadMs: number } {
+  return {
+    afterMs: Math.round(Math.min(60_000, Math.max(1000, startedInMs + 2000))),
+    spreadMs: Math.round(Math.min(120_000, Math.max(2000, (linkCount / RESTART_ADMISSIONS_PER_SECOND) * 1000))),
+  };
+}
+
 export function createLinkModule(context: ConsoleContext): ConsoleModule {
   const settings = linkSettingsFrom(context.config);
   const logger = context.logger.child({ module: 'link' });
@@ -52,6 +69,7 @@ export function createLinkModule(context: ConsoleContext): ConsoleModule {
   let listener: LinkListener | null = null;
   const sensorRoutes = new Map<string, SensorRouteHandler>();
   const unsubscribe: Array<() => void> = [];
+  let startedInMs = 0;
 
   context.services.provide('sensorLink', {
     port() {
@@ -118,15 +136,19 @@ export function createLinkModule(context: ConsoleContext): ConsoleModule {
         // Only sensors linked to this instance are pushed to; the others get their settings when they link.
         context.events.on('settings.changed', (event) => settingsPush.changed(event.sensorIds, event.placements)),
       );
+      // How long this console took to come up: the next start will take about as long. The process's own boot
+      // (module loading) comes before createConsole, so add an allowance, but never more than the process's age.
+      startedInMs = Math.min(performance.now(), Date.now() - context.startedAt.getTime() + BOOT_ALLOWANCE_MS);
       context.components.set('sensor-link', 'up', `TLS on ${context.config.bindAddress}:${listener.port}`);
       logger.info({ linkPort: listener.port, settings }, 'sensor link listening');
     },
     async stop() {
       for (const off of unsubscribe.splice(0)) off();
       settingsPush.stop();
+      const reconnect = restartHint(live.size, startedInMs);
       for (const socket of live.values()) {
         socket.data.closing = 'console-shutdown';
-        socket.emit('link:closing', { code: 'console-shutdown', message: 'The console is shutting down; the link will reconnect.' });
+        socket.emit('link:closing', { code: 'console-shutdown', message: 'The console is shutting down; the link will reconnect.', reconnect });
       }
       await listener?.close();
       // Pushes in flight end when their links close; wait so no apply result is recorded after stop.
