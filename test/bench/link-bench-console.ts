@@ -17,6 +17,7 @@ import { z } from 'zod';
 import { startTestConsole, type TestConsole } from '../helpers/test-console.js';
 import { standingConnectionString } from '../helpers/test-sensors.js';
 import { signInAsAdmin } from '../helpers/test-session.js';
+import { collectGarbage, send } from './bench-process.js';
 
 const requestSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('memory') }),
@@ -24,16 +25,6 @@ const requestSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('presence'), sensorId: z.string() }),
   z.strictObject({ kind: z.literal('stop'), removeData: z.boolean() }),
 ]);
-
-function send(message: unknown): void {
-  process.send?.(message);
-}
-
-function collectGarbage(): void {
-  const gc = (globalThis as { gc?: () => void }).gc;
-  gc?.();
-  gc?.();
-}
 
 const [dataDir = '', linkPort = '', httpsPort = '', round = 'first'] = process.argv.slice(2);
 // The test console reads only the variables it is given: pass on the bench's GARRISON_* tuning (rate limits, handshake cap).
@@ -71,7 +62,6 @@ const startMs = Date.now() - startedAt;
 // Only the first start signs in (it changes the first admin's one-time password).
 const connectionString = round === 'first' ? (await standingConnectionString(testConsole, (await signInAsAdmin(testConsole)).headers)).connectionString : null;
 send({ kind: 'ready', linkPort: testConsole.linkPort, connectionString, startMs });
-
 
 // The bench died or was killed: never outlive it (the embedded database would linger).
 process.on('disconnect', () => {

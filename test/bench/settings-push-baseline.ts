@@ -25,6 +25,7 @@ import { createLogger } from '../../server/src/platform/logger.js';
 import { loadMasterKey } from '../../server/src/platform/secrets/master-key.js';
 import { SecretBox } from '../../server/src/platform/secrets/secret-box.js';
 import { TLS_POLICY } from '../../server/src/platform/tls-policy.js';
+import { epochMs, send } from './bench-process.js';
 
 const requestSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('connected') }),
@@ -32,14 +33,6 @@ const requestSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('memory') }),
   z.strictObject({ kind: z.literal('stop') }),
 ]);
-
-function send(message: unknown): void {
-  process.send?.(message);
-}
-
-function epochMs(): number {
-  return performance.timeOrigin + performance.now();
-}
 
 const [dataDir = ''] = process.argv.slice(2);
 const masterKey = await loadMasterKey({ keyFile: path.join(dataDir, '..', `${path.basename(dataDir)}.master.key`), createIfMissing: false });

@@ -28,6 +28,7 @@ import { consoleCaOf } from '../helpers/link-peers.js';
 import { seedSensors } from '../helpers/sensor-seed.js';
 import { api, signInAsAdmin } from '../helpers/test-session.js';
 import { startTestConsole } from '../helpers/test-console.js';
+import { epochMs, send } from './bench-process.js';
 
 const requestSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('seed'), names: z.array(z.string()), csrPem: z.string() }),
@@ -37,15 +38,6 @@ const requestSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('memory') }),
   z.strictObject({ kind: z.literal('stop') }),
 ]);
-
-function send(message: unknown): void {
-  process.send?.(message);
-}
-
-/** Milliseconds since the epoch with sub-millisecond precision, comparable across processes on one machine. */
-function epochMs(): number {
-  return performance.timeOrigin + performance.now();
-}
 
 const CLOCK_TICKS_PER_SECOND = 100;
 

@@ -28,6 +28,7 @@ import type { LinkLog } from '../../sensor-link/src/link-log.js';
 import { request } from '../helpers/https-client.js';
 import { makeTempDir } from '../helpers/test-console.js';
 import { createTestSensor, type TestSensor } from '../helpers/test-sensors.js';
+import { epochMs } from './bench-process.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** Linking speed is not what the push measures: a short backoff gets every sensor in quickly. */
@@ -122,10 +123,6 @@ function startChild(file: string, args: string[]) {
       if (child.exitCode === null) child.kill('SIGKILL');
     },
   };
-}
-
-function epochMs(): number {
-  return performance.timeOrigin + performance.now();
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -22,6 +22,7 @@ import { z } from 'zod';
 import { startTestConsole } from '../helpers/test-console.js';
 import { standingConnectionString } from '../helpers/test-sensors.js';
 import { signInAsAdmin } from '../helpers/test-session.js';
+import { collectGarbage, send } from './bench-process.js';
 
 const requestSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('memory') }),
@@ -32,18 +33,6 @@ const requestSchema = z.discriminatedUnion('kind', [
 ]);
 
 const LOOP_RESOLUTION_MS = 10;
-
-function send(message: unknown): void {
-  process.send?.(message);
-}
-
-/** Two full collections: the second frees what the first's finalizers released. */
-function collectGarbage(): void {
-  const gc = (globalThis as { gc?: () => void }).gc;
-  if (!gc) throw new Error('soak-console.ts must run with --expose-gc');
-  gc();
-  gc();
-}
 
 /** Lets the loop-delay timer catch up after a pause this process caused itself, then forgets it. */
 async function forgetOwnPause(): Promise<void> {
