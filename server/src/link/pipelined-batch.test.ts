@@ -13,11 +13,13 @@ function manualReads() {
 }
 
 describe('PipelinedBatch', () => {
-  it('reads a lone key at once, and batches the keys asked for while a read runs', async () => {
+  it("reads one turn's keys together, and batches the keys asked for while a read runs", async () => {
     const { reads, readMany } = manualReads();
     const batch = new PipelinedBatch(readMany, 3);
     const first = batch.load(1);
-    assert.deepEqual(reads.map((read) => read.keys), [[1]], 'read at once, alone');
+    assert.equal(reads.length, 0, 'not before the turn ends');
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(reads.map((read) => read.keys), [[1]], 'read in the next turn, alone');
     const waiting = [2, 3, 4, 5].map((key) => batch.load(key));
     assert.equal(batch.size, 5);
     assert.equal(reads.length, 1, 'one read in flight at most');
@@ -37,6 +39,7 @@ describe('PipelinedBatch', () => {
     const { reads, readMany } = manualReads();
     const batch = new PipelinedBatch(readMany, 10);
     const failing = batch.load(1);
+    await new Promise((resolve) => setImmediate(resolve));
     const later = batch.load(2);
     reads[0]?.finish(new Error('database down'));
     await assert.rejects(failing, /database down/);

@@ -1,7 +1,8 @@
 /**
- * Reads keys in batches with at most one read in flight: a key asked for
- * while the database is idle is read at once, alone; keys asked for while a
- * read runs wait for it and then go together in the next read. The batch
+ * Reads keys in batches with at most one read in flight: the keys asked for
+ * in one turn of the event loop while the database is idle are read together
+ * in the next turn; keys asked for while a read runs wait for it and then go
+ * together in the next read. The batch
  * grows with the load by itself: one lookup per handshake when sensors link
  * one by one, a few reads of hundreds during a reconnect storm, where one
  * read per handshake would queue on the embedded database's one connection.
@@ -9,6 +10,7 @@
 export class PipelinedBatch<K, V> {
   private waiting: Array<{ key: K; resolve: (value: V) => void; reject: (error: unknown) => void }> = [];
   private reading = 0;
+  private scheduled = false;
   private smoothedReadMs = 0;
 
   constructor(
@@ -30,7 +32,13 @@ export class PipelinedBatch<K, V> {
   load(key: K): Promise<V> {
     return new Promise<V>((resolve, reject) => {
       this.waiting.push({ key, resolve, reject });
-      this.next();
+      if (this.reading > 0 || this.scheduled) return;
+      // Everything asked for in this turn (a zone's sensors from one event) goes in one read.
+      this.scheduled = true;
+      setImmediate(() => {
+        this.scheduled = false;
+        this.next();
+      });
     });
   }
 

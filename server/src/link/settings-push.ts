@@ -27,6 +27,7 @@ import {
 import type { LinkSettingsResult, SensorPlacement } from '../modules/settings/settings-service.js';
 import type { ConsoleContext } from '../platform/console-module.js';
 import type { LinkSocket } from './link-namespace.js';
+import { PipelinedBatch } from './pipelined-batch.js';
 
 /** Pushes in flight at once: a 5,000-sensor zone goes out in one go (each waiting push is a timer and a listener). */
 export const SETTINGS_PUSH_CONCURRENCY = 8192;
@@ -57,8 +58,8 @@ export class SettingsPusher {
   private inFlight = 0;
   private stopped = false;
   private readonly idleWaiters: Array<() => void> = [];
-  private readonly effective: TurnBatch<LinkSettingsResult>;
-  private readonly applied: TurnBatch<number | null>;
+  private readonly effective: PipelinedBatch<string, LinkSettingsResult>;
+  private readonly applied: PipelinedBatch<string, number | null>;
   /** Placements from 'settings.changed' for sensors whose push has not read its settings yet. */
   private readonly knownPlacements = new Map<string, SensorPlacement>();
 
@@ -67,7 +68,7 @@ export class SettingsPusher {
     this.concurrency = options.concurrency ?? SETTINGS_PUSH_CONCURRENCY;
     this.ackTimeoutMs = options.ackTimeoutMs ?? SETTINGS_ACK_TIMEOUT_MS;
     const settings = () => options.context.services.get('settings');
-    this.effective = new TurnBatch((ids) => {
+    this.effective = new PipelinedBatch(inOrder((ids) => {
       // Each known placement is used once: a later push reads the sensor again.
       const known = new Map(ids.flatMap((id) => {
         const placement = this.knownPlacements.get(id);
@@ -75,8 +76,8 @@ export class SettingsPusher {
         return placement ? [[id, placement] as const] : [];
       }));
       return settings().effectiveForMany(ids, known);
-    }, SETTINGS_READ_BATCH);
-    this.applied = new TurnBatch((ids) => settings().appliedRevisions(ids), SETTINGS_READ_BATCH);
+    }), SETTINGS_READ_BATCH);
+    this.applied = new PipelinedBatch(inOrder((ids) => settings().appliedRevisions(ids)), SETTINGS_READ_BATCH);
   }
 
   /**
@@ -215,47 +216,14 @@ export class SettingsPusher {
   }
 }
 
-/**
- * Collects the keys asked for in one turn of the event loop and reads them
- * with one call per `maxKeys` (the calls run side by side); each caller gets
- * its key's value, or the read's error.
- */
-class TurnBatch<T> {
-  private waiting = new Map<string, Array<{ resolve: (value: T) => void; reject: (error: unknown) => void }>>();
-
-  constructor(
-    private readonly readMany: (keys: string[]) => Promise<Map<string, T>>,
-    private readonly maxKeys: number,
-  ) {}
-
-  load(key: string): Promise<T> {
-    return new Promise((resolve, reject) => {
-      if (this.waiting.size === 0) setImmediate(() => this.flush());
-      const callers = this.waiting.get(key) ?? [];
-      callers.push({ resolve, reject });
-      this.waiting.set(key, callers);
+/** Adapts a read that answers with a Map to PipelinedBatch's answers in key order; a key read nothing for fails. */
+function inOrder<T>(readMany: (keys: string[]) => Promise<Map<string, T>>): (keys: string[]) => Promise<T[]> {
+  return async (keys) => {
+    const values = await readMany(keys);
+    return keys.map((key) => {
+      const value = values.get(key);
+      if (value === undefined) throw new Error(`Nothing was read for ${key}.`);
+      return value;
     });
-  }
-
-  private flush(): void {
-    const entries = [...this.waiting];
-    this.waiting = new Map();
-    for (let start = 0; start < entries.length; start += this.maxKeys) {
-      const chunk = entries.slice(start, start + this.maxKeys);
-      this.readMany(chunk.map(([key]) => key)).then(
-        (values) => {
-          for (const [key, callers] of chunk) {
-            const value = values.get(key);
-            for (const caller of callers) {
-              if (value === undefined) caller.reject(new Error(`Nothing was read for ${key}.`));
-              else caller.resolve(value);
-            }
-          }
-        },
-        (error: unknown) => {
-          for (const [, callers] of chunk) for (const caller of callers) caller.reject(error);
-        },
-      );
-    }
-  }
+  };
 }
