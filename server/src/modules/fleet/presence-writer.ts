@@ -67,7 +67,8 @@ export async function writePresence(sensors: SensorModel, collection: Collection
 /** The changes of one sensor that apply, in order, and the state they end in; null when none applies. */
 function foldChanges(sensor: PresenceFields, changes: PresenceUpdate[]): PendingWrite | null {
   let state = sensor.state;
-  let since = sensor.stateSince;
+  // A record without stateSince (written by an older version or by hand) accepts any change.
+  let since: Date = sensor.stateSince ?? new Date(0);
   let lastSeenAt: Date | null = null;
   const applied: PendingWrite['changes'] = [];
   for (const update of changes) {
