@@ -48,6 +48,9 @@ export interface Database {
  * waits. Commands are not buffered: models are used only after `openDatabase`
  * resolves, and a query without a database must fail rather than queue unseen.
  */
+/** How long close() waits for commands in flight before it stops waiting. */
+const CLOSE_GRACE_MS = 5000;
+
 const CONNECTION_OPTIONS = {
   appName: 'garrison',
   serverSelectionTimeoutMS: 10_000,
@@ -117,7 +120,17 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
     close() {
       closing ??= (async () => {
         try {
-          await connection.close();
+          // A command the server never answers (its files gone, say) would hold close() forever and the
+          // console with it: after a grace period, stop waiting; stopping the embedded server ends it.
+          let timer: NodeJS.Timeout | undefined;
+          const closed = await Promise.race([
+            connection.close().then(() => true),
+            new Promise<false>((resolve) => {
+              timer = setTimeout(() => resolve(false), CLOSE_GRACE_MS);
+            }),
+          ]);
+          clearTimeout(timer);
+          if (!closed) logger.warn({ graceMs: CLOSE_GRACE_MS }, 'the database connection did not close in time; stopping without waiting for it');
         } finally {
           await embedded?.stop();
           await dataLock?.release();
