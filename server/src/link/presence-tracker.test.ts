@@ -5,7 +5,7 @@ import { createLogger } from '../platform/logger.js';
 import { PresenceTracker } from './presence-tracker.js';
 
 /** Only what the tracker calls; every other method fails loudly if reached. */
-function recordingFleet(options: { failPresence?: () => boolean } = {}) {
+function recordingFleet(options: { failPresence?: () => boolean; healthTakesMs?: number } = {}) {
   const presence: PresenceUpdate[] = [];
   const health: HealthUpdate[][] = [];
   const unexpected = () => Promise.reject(new Error('not used by the presence tracker'));
@@ -15,6 +15,7 @@ function recordingFleet(options: { failPresence?: () => boolean } = {}) {
       presence.push(...updates);
     },
     async recordHealth(updates) {
+      await sleep(options.healthTakesMs ?? 0);
       health.push(updates);
     },
     recordEnrollment: unexpected,
@@ -88,5 +89,22 @@ describe('PresenceTracker', () => {
     tracker.connected('a');
     await tracker.stop();
     assert.deepEqual(presence.map((update) => update.state), ['connected', 'unreachable', 'connected']);
+  });
+
+  it('records a closed link while a long health flush is still running', async () => {
+    const { fleet, presence, health } = recordingFleet({ healthTakesMs: 3000 });
+    const tracker = new PresenceTracker({ fleet: () => fleet, logger, graceMs: 60_000 });
+    tracker.start();
+    tracker.health(healthUpdate('a', 1000));
+    // The first health flush starts after ~2 s and takes 3 s; the link closes in the middle of it.
+    await sleep(2600);
+    assert.equal(health.length, 0, 'the health flush is still in progress');
+    const closedAt = Date.now();
+    tracker.unreachable('a', 'closed-by-sensor');
+    while (!presence.some((update) => update.state === 'unreachable') && Date.now() - closedAt < 5000) await sleep(20);
+    assert.ok(Date.now() - closedAt < 1000, `recorded ${Date.now() - closedAt} ms after the close, not after the health flush`);
+    assert.equal(health.length, 0, 'and before the health flush finished');
+    await tracker.stop();
+    assert.equal(health.length, 1);
   });
 });

@@ -9,6 +9,9 @@
  * a Map in the order sensors became unreachable, so a tick stops at the first
  * one still inside its grace period), and every ~2 s flushes health/last-seen
  * as one fleet.recordHealth batch: never a database write per heartbeat.
+ * Presence and health flush independently: a health flush of thousands of
+ * sensors takes seconds, and a closed link must not wait behind it to be
+ * shown unreachable (its write goes in between the health batches).
  *
  * Per-instance state: with several console instances, a sensor that moves to
  * another instance during its grace period would be marked disconnected by
@@ -37,7 +40,8 @@ export class PresenceTracker {
   private healthQueue = new Map<string, HealthUpdate>();
   private lastHealthFlush = 0;
   private timer: NodeJS.Timeout | null = null;
-  private flushing: Promise<void> | null = null;
+  private presenceFlushing: Promise<void> | null = null;
+  private healthFlushing: Promise<void> | null = null;
   private readonly now: () => number;
 
   constructor(private readonly options: PresenceTrackerOptions) {
@@ -46,7 +50,7 @@ export class PresenceTracker {
 
   start(): void {
     this.lastHealthFlush = this.now();
-    this.timer = setInterval(() => void this.tick(), Math.min(TICK_MS, Math.max(50, Math.floor(this.options.graceMs / 4))));
+    this.timer = setInterval(() => this.tick(), Math.min(TICK_MS, Math.max(50, Math.floor(this.options.graceMs / 4))));
     this.timer.unref();
   }
 
@@ -54,8 +58,8 @@ export class PresenceTracker {
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
-    await this.flushing;
-    await this.flush(true);
+    await Promise.all([this.presenceFlushing, this.healthFlushing]);
+    await Promise.all([this.flushPresence(), this.flushHealth()]);
   }
 
   connected(sensorId: string): void {
@@ -68,6 +72,19 @@ export class PresenceTracker {
     this.unreachableSince.delete(sensorId);
     this.unreachableSince.set(sensorId, this.now());
     this.queue(sensorId, 'unreachable', reason);
+  }
+
+  /**
+   * Every link closes at once (the console is stopping): one change each, all at the same moment, so the
+   * fleet records them as a few multi-sensor updates instead of one write per sensor.
+   */
+  allUnreachable(sensorIds: Iterable<string>, reason: PresenceReason): void {
+    const at = new Date(this.now());
+    for (const sensorId of sensorIds) {
+      this.unreachableSince.delete(sensorId);
+      this.unreachableSince.set(sensorId, at.getTime());
+      this.queue(sensorId, 'unreachable', reason, at);
+    }
   }
 
   /** The link closed for a reason that is already final (revoked): no grace period. */
@@ -86,43 +103,49 @@ export class PresenceTracker {
     return this.unreachableSince.size;
   }
 
-  private queue(sensorId: string, state: PresenceUpdate['state'], reason: PresenceReason): void {
-    this.presenceQueue.push({ sensorId, state, reason, at: new Date(this.now()) });
+  private queue(sensorId: string, state: PresenceUpdate['state'], reason: PresenceReason, at = new Date(this.now())): void {
+    this.presenceQueue.push({ sensorId, state, reason, at });
   }
 
-  private async tick(): Promise<void> {
-    if (this.flushing) return;
+  private tick(): void {
     const now = this.now();
     for (const [sensorId, since] of this.unreachableSince) {
       if (now - since < this.options.graceMs) break;
       this.unreachableSince.delete(sensorId);
       this.queue(sensorId, 'disconnected', 'grace-period-elapsed');
     }
-    this.flushing = this.flush(now - this.lastHealthFlush >= HEALTH_FLUSH_MS).finally(() => {
-      this.flushing = null;
-    });
-    await this.flushing;
+    if (!this.presenceFlushing && this.presenceQueue.length > 0) {
+      this.presenceFlushing = this.flushPresence().finally(() => {
+        this.presenceFlushing = null;
+      });
+    }
+    if (!this.healthFlushing && now - this.lastHealthFlush >= HEALTH_FLUSH_MS) {
+      this.lastHealthFlush = now;
+      this.healthFlushing = this.flushHealth().finally(() => {
+        this.healthFlushing = null;
+      });
+    }
   }
 
-  private async flush(includeHealth: boolean): Promise<void> {
-    const fleet = this.options.fleet();
+  private async flushPresence(): Promise<void> {
     const presence = this.presenceQueue;
     this.presenceQueue = [];
-    if (presence.length > 0) {
-      try {
-        await fleet.updatePresence(presence);
-      } catch (error) {
-        // Put them back in front: order matters per sensor, and the next tick retries.
-        this.presenceQueue = [...presence, ...this.presenceQueue].slice(-MAX_QUEUED_PRESENCE);
-        this.options.logger.warn({ err: error, count: presence.length }, 'could not record sensor presence; retrying');
-      }
+    if (presence.length === 0) return;
+    try {
+      await this.options.fleet().updatePresence(presence);
+    } catch (error) {
+      // Put them back in front: order matters per sensor, and the next tick retries.
+      this.presenceQueue = [...presence, ...this.presenceQueue].slice(-MAX_QUEUED_PRESENCE);
+      this.options.logger.warn({ err: error, count: presence.length }, 'could not record sensor presence; retrying');
     }
-    if (!includeHealth || this.healthQueue.size === 0) return;
-    this.lastHealthFlush = this.now();
+  }
+
+  private async flushHealth(): Promise<void> {
+    if (this.healthQueue.size === 0) return;
     const health = [...this.healthQueue.values()];
     this.healthQueue = new Map();
     try {
-      await fleet.recordHealth(health);
+      await this.options.fleet().recordHealth(health);
     } catch (error) {
       for (const update of health) if (!this.healthQueue.has(update.sensorId)) this.healthQueue.set(update.sensorId, update);
       this.options.logger.warn({ err: error, count: health.length }, 'could not record sensor health; retrying');
