@@ -31,6 +31,9 @@ import { loadMasterKey } from './platform/secrets/master-key.js';
 import { SecretBox } from './platform/secrets/secret-box.js';
 import { TLS_POLICY } from './platform/tls-policy.js';
 
+/** A module that takes longer than this to stop is named in the log (a planned restart is down time for every sensor). */
+const SLOW_MODULE_STOP_MS = 1000;
+
 export interface ConsoleDependencies {
   /** Where log lines go (standard output by default); tests capture them. */
   logDestination?: DestinationStream;
@@ -174,8 +177,11 @@ export function createConsole(config: ConsoleConfig, deps: ConsoleDependencies =
       }
       await scheduler?.drain(Math.max(1000, config.shutdownTimeoutMs - 5000));
       for (const module of [...startedModules].reverse()) {
+        const moduleStartedStopping = performance.now();
         try {
           await module.stop?.();
+          const ms = Math.round(performance.now() - moduleStartedStopping);
+          if (ms >= SLOW_MODULE_STOP_MS) logger.warn({ module: module.name, ms }, 'module was slow to stop');
         } catch (error) {
           logger.error({ err: error, module: module.name }, 'module failed to stop cleanly');
         }

@@ -9,7 +9,7 @@ import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { waitFor } from '../helpers/free-ports.js';
 import { startTestConsole, type TestConsole } from '../helpers/test-console.js';
-import { createTestSensor, standingConnectionString, type TestSensor } from '../helpers/test-sensors.js';
+import { createTestSensor, sensorRecord, standingConnectionString, type TestSensor } from '../helpers/test-sensors.js';
 import { signInAsAdmin } from '../helpers/test-session.js';
 import { restartHint } from '../../server/src/link/link-module.js';
 
@@ -68,7 +68,12 @@ describe('planned restart', () => {
       const seconds = Number(/Trying again in ([\d.]+) s/.exec(waiting)?.[1]);
       assert.ok(seconds >= 1 && seconds <= 60 + 120, `the hinted wait, not the 0.2 s backoff window: "${waiting}"`);
 
+      const restartedAt = Date.now();
       testConsole = await startTestConsole({ dataDir, env: { GARRISON_LINK_MAX_HANDSHAKES: '4', GARRISON_LINK_PORT: String(linkPort) } });
+      // The stopping console recorded the link's end itself (not the next console at its start).
+      const stored = await sensorRecord(testConsole, restarting.enrollment?.sensorId ?? '');
+      assert.deepEqual([stored?.state, stored?.stateReason], ['unreachable', 'console-shutdown']);
+      assert.ok((stored?.stateSince as Date).getTime() < restartedAt, 'written when the console stopped');
       await restarting.waitForState('connected', (seconds + 15) * 1000);
       assert.ok(performance.now() - stoppedAt >= seconds * 1000 - 500, 'no attempt before the hinted time');
     } finally {

@@ -145,15 +145,23 @@ export function createLinkModule(context: ConsoleContext): ConsoleModule {
     async stop() {
       for (const off of unsubscribe.splice(0)) off();
       settingsPush.stop();
-      const reconnect = restartHint(live.size, startedInMs);
+      const stopStartedAt = performance.now();
+      const links = live.size;
+      const reconnect = restartHint(links, startedInMs);
+      presence.allUnreachable(live.keys(), 'console-shutdown');
       for (const socket of live.values()) {
         socket.data.closing = 'console-shutdown';
         socket.emit('link:closing', { code: 'console-shutdown', message: 'The console is shutting down; the link will reconnect.', reconnect });
       }
       await listener?.close();
+      const closedAt = performance.now();
       // Pushes in flight end when their links close; wait so no apply result is recorded after stop.
       await settingsPush.idle();
       await presence.stop();
+      logger.info(
+        { links, closeMs: Math.round(closedAt - stopStartedAt), recordMs: Math.round(performance.now() - closedAt) },
+        'sensor link stopped',
+      );
       context.components.set('sensor-link', 'stopped');
     },
   };

@@ -208,7 +208,8 @@ export function setUpLinkNamespace(namespace: LinkNamespace, options: LinkNamesp
     socket.on('disconnect', (reason) => {
       if (live.get(sensorId) === socket) live.delete(sensorId);
       const closing = socket.data.closing;
-      if (closing === 'replaced') return;
+      // A replaced link's sensor is linked again; on shutdown the link module recorded every link at once.
+      if (closing === 'replaced' || closing === 'console-shutdown') return;
       if (closing === 'revoked') {
         presence.forget(sensorId);
         return;

@@ -162,6 +162,28 @@ describe('fleet service', () => {
     assert.equal(changes[0]?.current, stored?.state, 'the published change is the stored one');
   });
 
+  it('records links closed together (one update for all) and leaves a sensor that changed meanwhile as it is', async () => {
+    const sensors = await Promise.all(['echo-1', 'echo-2', 'echo-3', 'echo-4'].map(async (name) => (await fleet.recordEnrollment(enrollment(name))).sensor));
+    const t0 = Date.now();
+    await fleet.updatePresence(sensors.map((sensor, index) => ({ sensorId: sensor._id, state: 'connected', reason: 'link-established', at: new Date(t0 + index) })));
+    const before = eventsNamed('sensor.presence-changed').length;
+    const shutdownAt = new Date(t0 + 100);
+    const [, relinked] = sensors;
+    // The shutdown flush and a newer change of echo-2 race: both read "connected" before either writes.
+    await Promise.all([
+      fleet.updatePresence(sensors.map((sensor) => ({ sensorId: sensor._id, state: 'unreachable', reason: 'console-shutdown', at: shutdownAt }))),
+      fleet.updatePresence([{ sensorId: relinked!._id, state: 'unreachable', reason: 'ping-timeout', at: new Date(t0 + 200) }]),
+    ]);
+    const changes = eventsNamed('sensor.presence-changed').slice(before);
+    for (const sensor of sensors) {
+      const stored = await fleet.findById(sensor._id);
+      const published = changes.filter((change) => change.sensorId === sensor._id);
+      assert.equal(published.length, 1, `${sensor.name}: one change published, ${JSON.stringify(published)}`);
+      assert.deepEqual([published[0]?.current, published[0]?.reason, published[0]?.at.getTime()], [stored?.state, stored?.stateReason, stored?.stateSince.getTime()], `${sensor.name}: the published change is the stored one`);
+      if (sensor !== relinked) assert.deepEqual([stored?.state, stored?.stateReason, stored?.stateSince.getTime()], ['unreachable', 'console-shutdown', shutdownAt.getTime()]);
+    }
+  });
+
   it('writes the newest health report per sensor and publishes one report per sensor', async () => {
     const a = (await fleet.recordEnrollment(enrollment('echo'))).sensor;
     const b = (await fleet.recordEnrollment(enrollment('foxtrot'))).sensor;
