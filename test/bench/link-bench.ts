@@ -19,7 +19,6 @@
  * Prints a table and writes JSON under test/bench/results/.
  * BENCH_CPU_PROFILE=<dir> profiles the console processes.
  */
-import { fork, type ChildProcess } from 'node:child_process';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,6 +29,7 @@ import { freeTcpPort } from '../helpers/free-ports.js';
 import { freezableRelay } from '../helpers/link-peers.js';
 import { makeTempDir } from '../helpers/test-console.js';
 import { createTestSensor, type TestSensor } from '../helpers/test-sensors.js';
+import { inBatches, startBenchChild } from './bench-child.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const { values } = parseArgs({
@@ -45,48 +45,8 @@ const dataDir = await makeTempDir('bench');
 const ports = [String(await freeTcpPort()), String(await freeTcpPort())];
 
 /** A child process answering on IPC (the console, or the bare baseline); `ask` sends a request and waits for the answer of the given kind. */
-function startChild(file: string, args: string[]) {
-  const child: ChildProcess = fork(path.join(here, file), args, {
-    // BENCH_CPU_PROFILE=<dir> writes a V8 CPU profile of each console process there (open it in Chrome DevTools).
-    execArgv: ['--import', 'tsx', '--expose-gc', ...(process.env.BENCH_CPU_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE}`] : [])],
-    env: { ...process.env, GARRISON_ENROLL_ATTEMPTS_PER_MINUTE: '100000' },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  const waiting = new Map<string, Array<(message: Record<string, unknown>) => void>>();
-  child.on('message', (message: Record<string, unknown>) => {
-    const kind = String(message.kind);
-    waiting.get(kind)?.shift()?.(message);
-    if (kind === 'error') console.error(`${file}:`, message.message);
-  });
-  const next = (kind: string) => new Promise<Record<string, unknown>>((resolve) => waiting.set(kind, [...(waiting.get(kind) ?? []), resolve]));
-  return {
-    ready: next('ready'),
-    ask(request: Record<string, unknown>, answer: string) {
-      const reply = next(answer);
-      child.send(request);
-      return reply;
-    },
-    async stop(removeData: boolean) {
-      if (child.exitCode !== null || !child.connected) return;
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.send({ kind: 'stop', removeData });
-      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 30_000))]);
-      if (child.exitCode === null) child.kill('SIGKILL');
-    },
-  };
-}
-
 function startConsoleProcess(round: 'first' | 'again') {
-  return startChild('link-bench-console.ts', [dataDir, ...ports, round]);
-}
-
-async function inBatches<T>(items: T[], size: number, work: (item: T) => Promise<void>): Promise<void> {
-  let index = 0;
-  await Promise.all(
-    Array.from({ length: size }, async () => {
-      while (index < items.length) await work(items[index++] as T);
-    }),
-  );
+  return startBenchChild(path.join(here, 'link-bench-console.ts'), [dataDir, ...ports, round]);
 }
 
 /** Prints how many sensors are linked every 10 s while `work` runs, so a slow phase is visibly alive. */
@@ -158,7 +118,7 @@ try {
   results.consoleHeapPerLinkKiB = Math.round((Number(linked.heapUsedBytes) - Number(baseline.heapUsedBytes)) / sensorCount / 1024);
   results.consoleRssMiB = Math.round(Number(linked.rssBytes) / 1048576);
 
-  const restart = await timeRestart(() => consoleProcess.stop(false), async () => {
+  const restart = await timeRestart(() => consoleProcess.stop({ removeData: false }), async () => {
     consoleProcess = startConsoleProcess('again');
     results.consoleStartMs = Number((await consoleProcess.ready).startMs);
   }, consoleDatabaseTime);
@@ -180,9 +140,9 @@ try {
 
   // The bare baseline on the same port, CA and server certificate, with the same sensors and LinkClient.
   for (const sensor of sensors) sensor.client?.stop();
-  await consoleProcess.stop(false);
+  await consoleProcess.stop({ removeData: false });
   console.error('bare baseline: linking the same sensors to a minimal socket.io server over the same mutual TLS…');
-  let baselineProcess = startChild('link-baseline-server.ts', [dataDir, ports[0] ?? '']);
+  let baselineProcess = startBenchChild(path.join(here, 'link-baseline-server.ts'), [dataDir, ports[0] ?? '']);
   await baselineProcess.ready;
   const idle = await baselineProcess.ask({ kind: 'memory' }, 'memory');
   startedAt = performance.now();
@@ -193,8 +153,8 @@ try {
   const full = await baselineProcess.ask({ kind: 'memory' }, 'memory');
   results.baselineRssPerLinkKiB = Math.round((Number(full.rssBytes) - Number(idle.rssBytes)) / sensorCount / 1024);
   results.baselineHeapPerLinkKiB = Math.round((Number(full.heapUsedBytes) - Number(idle.heapUsedBytes)) / sensorCount / 1024);
-  const baselineRestart = await timeRestart(() => baselineProcess.stop(false), async () => {
-    baselineProcess = startChild('link-baseline-server.ts', [dataDir, ports[0] ?? '']);
+  const baselineRestart = await timeRestart(() => baselineProcess.stop({ removeData: false }), async () => {
+    baselineProcess = startBenchChild(path.join(here, 'link-baseline-server.ts'), [dataDir, ports[0] ?? '']);
     await baselineProcess.ready;
   });
   results.baselineAllBackAfterRestartMs = baselineRestart.allBackMs;
@@ -202,7 +162,7 @@ try {
   results.baselineRestartDownMs = baselineRestart.downMs;
   results.baselineBackAfterListeningMs = baselineRestart.backAfterUpMs;
   for (const sensor of sensors) sensor.client?.stop();
-  await baselineProcess.stop(false);
+  await baselineProcess.stop({ removeData: false });
   // Garrison / baseline: above 1 is better than the baseline; the issue asks for at least 0.7.
   results.connectRateVsBaseline = ratio(results.baselineConnectAllMs, results.connectAllMs);
   results.restartVsBaseline = ratio(results.baselineAllBackAfterRestartMs, results.allBackAfterRestartMs);
@@ -215,7 +175,7 @@ try {
   results.failed = (error as Error).message.split('\n')[0] ?? 'unknown';
 } finally {
   for (const sensor of sensors) sensor.client?.stop();
-  await consoleProcess.stop(false);
+  await consoleProcess.stop({ removeData: false });
   await rm(dataDir, { recursive: true, force: true });
   await rm(path.join(dataDir, '..', `${path.basename(dataDir)}.master.key`), { force: true });
   await Promise.all(sensors.map((sensor) => rm(sensor.root, { recursive: true, force: true })));

@@ -16,7 +16,6 @@
  *
  * Callers turn the rounds into their own table and JSON.
  */
-import { fork, type ChildProcess } from 'node:child_process';
 import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,7 +27,10 @@ import type { LinkLog } from '../../sensor-link/src/link-log.js';
 import { request } from '../helpers/https-client.js';
 import { makeTempDir } from '../helpers/test-console.js';
 import { createTestSensor, type TestSensor } from '../helpers/test-sensors.js';
+import { inBatches, startBenchChild, type BenchChild, type MemorySample } from './bench-child.js';
 import { epochMs } from './bench-process.js';
+
+export type { MemorySample } from './bench-child.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** Linking speed is not what the push measures: a short backoff gets every sensor in quickly. */
@@ -44,11 +46,6 @@ export interface PushRoundsOptions {
   rounds: number[];
   applyMode: ApplyMode;
   giveUpAfterMs: number;
-}
-
-export interface MemorySample {
-  rssBytes: number;
-  heapUsedBytes: number;
 }
 
 export interface PushMeasure {
@@ -89,52 +86,7 @@ export interface PushRounds {
   baseline: { idle: MemorySample; rounds: Round[] };
 }
 
-type Answer = Record<string, unknown>;
-
-/** A child process answering requests on IPC; `ask` sends one and waits for the answer of the given kind. */
-function startChild(file: string, args: string[]) {
-  const child: ChildProcess = fork(path.join(here, file), args, {
-    execArgv: ['--import', 'tsx', '--expose-gc'],
-    env: { ...process.env, GARRISON_ENROLL_ATTEMPTS_PER_MINUTE: '100000' },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  const waiting = new Map<string, Array<(message: Answer) => void>>();
-  child.on('message', (message: Answer) => {
-    const kind = String(message.kind);
-    waiting.get(kind)?.shift()?.(message);
-    if (kind === 'error') console.error(`${file}:`, message.message);
-  });
-  const next = (kind: string) => new Promise<Answer>((resolve) => waiting.set(kind, [...(waiting.get(kind) ?? []), resolve]));
-  return {
-    ready: next('ready'),
-    ask(message: Answer, answer: string) {
-      const reply = next(answer);
-      child.send(message);
-      return reply;
-    },
-    async memory(): Promise<MemorySample> {
-      const answer = await this.ask({ kind: 'memory' }, 'memory');
-      return { rssBytes: Number(answer.rssBytes), heapUsedBytes: Number(answer.heapUsedBytes) };
-    },
-    async stop() {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.send({ kind: 'stop' });
-      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 30_000))]);
-      if (child.exitCode === null) child.kill('SIGKILL');
-    },
-  };
-}
-
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function inBatches<T>(items: T[], size: number, work: (item: T) => Promise<void>): Promise<void> {
-  let index = 0;
-  await Promise.all(
-    Array.from({ length: size }, async () => {
-      while (index < items.length) await work(items[index++] as T);
-    }),
-  );
-}
 
 function percentile(sorted: number[], fraction: number): number {
   if (sorted.length === 0) return Number.NaN;
@@ -262,8 +214,8 @@ export async function runPushRounds(options: PushRoundsOptions): Promise<PushRou
   const maxSensors = rounds.at(-1) ?? 0;
   const links = new SensorLinks(applyMode);
   const dataDir = await makeTempDir('bench-settings');
-  let consoleProcess: ReturnType<typeof startChild> | null = startChild('settings-push-bench-console.ts', [dataDir]);
-  let baselineProcess: ReturnType<typeof startChild> | null = null;
+  let consoleProcess: BenchChild | null = startBenchChild(path.join(here, 'settings-push-bench-console.ts'), [dataDir]);
+  let baselineProcess: BenchChild | null = null;
   const ready = await consoleProcess.ready;
   const consoleApi = (method: string, apiPath: string, body?: unknown) =>
     request<{ revision: number }>(`${String(ready.baseUrl)}/api/v1${apiPath}`, { method, headers: ready.headers as Record<string, string>, ca: String(ready.caPem), ...(body === undefined ? {} : { body }) });
@@ -343,7 +295,7 @@ export async function runPushRounds(options: PushRoundsOptions): Promise<PushRou
 
     // Bare baseline: the same sensors (same LinkClient, same apply code) against a server with no logic.
     links.stop();
-    baselineProcess = startChild('settings-push-baseline.ts', [dataDir]);
+    baselineProcess = startBenchChild(path.join(here, 'settings-push-baseline.ts'), [dataDir]);
     const baselinePort = Number((await baselineProcess.ready).port);
     await consoleProcess.stop();
     consoleProcess = null;
