@@ -36,6 +36,9 @@ export const SETTINGS_READ_BATCH = 1000;
 /** Longer than the sensor's reload-command limit (30 s), so a slow reload is not reported as silence. */
 export const SETTINGS_ACK_TIMEOUT_MS = 45_000;
 
+/** Built once: a zod schema is costly to build per acknowledgement. */
+const settingsAckSchema = linkAckSchema(settingsAppliedSchema);
+
 export interface SettingsPusherOptions {
   context: ConsoleContext;
   live: ReadonlyMap<string, LinkSocket>;
@@ -171,8 +174,10 @@ export class SettingsPusher {
     // The socket may have been replaced or closed while we read the database: use the live one now.
     const socket = this.options.live.get(sensorId);
     if (!socket) return;
-    const log = this.logger.child({ sensorId, sensorName: socket.data.sensorName, revision });
-    log.debug({ reason }, 'pushing settings');
+    // Fields on each line rather than a child logger per push: creating a pino child (with redaction) cost
+    // about 66 µs, a tenth of the console's CPU in a zone push.
+    const about = { sensorId, sensorName: socket.data.sensorName, revision };
+    this.logger.debug({ ...about, reason }, 'pushing settings');
     let answer: unknown;
     let offDisconnect = () => {};
     try {
@@ -186,24 +191,24 @@ export class SettingsPusher {
     } catch {
       if (!socket.connected) {
         // The link closed under the push; the sensor gets the settings when it links again.
-        log.info('the link closed before the sensor answered a settings push; it is pushed again when the sensor links');
+        this.logger.info(about, 'the link closed before the sensor answered a settings push; it is pushed again when the sensor links');
         return;
       }
       const seconds = Math.round(this.ackTimeoutMs / 1000);
-      log.warn({ timeoutMs: this.ackTimeoutMs }, 'no answer to a settings push');
+      this.logger.warn({ ...about, timeoutMs: this.ackTimeoutMs }, 'no answer to a settings push');
       await settingsService.recordApplyResult(sensorId, revision, false, `no answer from the sensor within ${seconds} s`, sensor);
       return;
     } finally {
       offDisconnect();
     }
-    const parsed = linkAckSchema(settingsAppliedSchema).safeParse(answer);
+    const parsed = settingsAckSchema.safeParse(answer);
     if (!parsed.success) {
-      log.warn('the sensor answered a settings push with a malformed message');
+      this.logger.warn(about, 'the sensor answered a settings push with a malformed message');
       await settingsService.recordApplyResult(sensorId, revision, false, 'the sensor answered with a malformed message', sensor);
       return;
     }
     if ('error' in parsed.data) {
-      log.warn({ code: parsed.data.error.code, reason: parsed.data.error.message.slice(0, 500) }, 'the sensor did not apply its settings');
+      this.logger.warn({ ...about, code: parsed.data.error.code, reason: parsed.data.error.message.slice(0, 500) }, 'the sensor did not apply its settings');
       await settingsService.recordApplyResult(sensorId, revision, false, parsed.data.error.message, sensor);
       return;
     }
@@ -211,7 +216,8 @@ export class SettingsPusher {
       await settingsService.recordApplyResult(sensorId, revision, false, `the sensor acknowledged revision ${parsed.data.data.revision} instead of ${revision}`, sensor);
       return;
     }
-    log.info('the sensor applied its settings');
+    // Each sensor's result is stored (the rollout view and drift report read it); the log line is for debugging.
+    this.logger.debug(about, 'the sensor applied its settings');
     await settingsService.recordApplyResult(sensorId, revision, true, null, sensor);
   }
 }
