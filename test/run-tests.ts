@@ -29,9 +29,12 @@ if (files.length === 0) {
 // Two cores: integration files start a console and real services each, so two
 // files at a time keeps the machine busy without starving timers under test.
 const concurrency = process.env.GARRISON_TEST_CONCURRENCY ?? '2';
+// A test that hangs (a socket that never answers) fails under its own name after 10 minutes instead of
+// holding CI until its 30-minute limit; the slowest file takes about 3 minutes.
+const testTimeoutMs = 600_000;
 const child = spawn(
   process.execPath,
-  ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files],
+  ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, `--test-timeout=${testTimeoutMs}`, '--test-reporter=spec', ...files],
   { stdio: 'inherit' },
 );
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
