@@ -89,6 +89,8 @@ process.on('message', (raw) => {
       }
       case 'stop': {
         await testConsole.stop();
+        // What took long in the stop (modules log a slow stop as a warning; the link module says at info how it went).
+        for (const line of testConsole.logs.filter((entry) => /slow to stop|sensor link stopped/.test(entry))) process.stderr.write(`  console: ${line.trim().slice(0, 300)}\n`);
         if (request.data.removeData) {
           await rm(dataDir, { recursive: true, force: true });
           await rm(path.join(dataDir, '..', `${path.basename(dataDir)}.master.key`), { force: true });

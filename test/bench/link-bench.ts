@@ -52,12 +52,15 @@ function startConsoleProcess(round: 'first' | 'again') {
 /** Prints how many sensors are linked every 10 s while `work` runs, so a slow phase is visibly alive. */
 async function withProgress<T>(label: string, list: TestSensor[], work: Promise<T>, databaseTime?: () => Promise<Record<string, unknown>>): Promise<T> {
   const startedAt = performance.now();
-  const timer = setInterval(() => {
-    // Where the console's database time went in the last 10 s (its one pooled connection is the budget).
-    void databaseTime?.().then((answer) => {
-      const top = (answer.top as Array<{ command: string; count: number; totalMs: number; meanMs: number }>).slice(0, 5);
-      console.error(`    database busy ${Math.round(top.reduce((sum, entry) => sum + entry.totalMs, 0) / 100) / 100} s (top 5): ${top.map((entry) => `${entry.command} ${entry.count}× ${entry.meanMs} ms`).join('; ')}`);
+  // Where the console's database time went since the last report (its one pooled connection is the budget).
+  const reportDatabaseTime = () =>
+    databaseTime?.().then((answer) => {
+      const top = answer.top as Array<{ command: string; count: number; totalMs: number; meanMs: number }>;
+      const busyS = Math.round(top.reduce((sum, entry) => sum + entry.totalMs, 0) / 10) / 100;
+      console.error(`    database busy ${busyS} s (top ${top.length}): ${top.map((entry) => `${entry.command} ${entry.count}× ${entry.meanMs} ms`).join('; ')}`);
     });
+  const timer = setInterval(() => {
+    void reportDatabaseTime();
     const linked = list.filter((sensor) => sensor.client?.current.state === 'connected').length;
     console.error(`  ${label}: ${linked}/${list.length} linked after ${Math.round((performance.now() - startedAt) / 1000)} s`);
     // What the others say, grouped (addresses and delays stripped), to see why a phase is slow.
@@ -75,6 +78,7 @@ async function withProgress<T>(label: string, list: TestSensor[], work: Promise<
     return await work;
   } finally {
     clearInterval(timer);
+    await reportDatabaseTime();
   }
 }
 
