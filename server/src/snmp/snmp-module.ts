@@ -38,6 +38,12 @@ declare module '../platform/console-module.js' {
 const REFRESH_INTERVAL_MS = 30_000;
 /** Enrolments, revocations and moves coalesce for this long before a re-read, so a burst is one read. */
 const EVENT_DEBOUNCE_MS = 500;
+/**
+ * At most this share of the time goes to re-reads caused by events: a re-read reads every sensor, so while
+ * 5,000 sensors enrol one after another (about 1 s per read on the embedded database), reads 500 ms apart
+ * would keep the database busy with them for most of the enrolment. The wait grows with the last read's time.
+ */
+const EVENT_REFRESH_SHARE = 0.1;
 
 export function createSnmpModule(context: ConsoleContext): ConsoleModule {
   const logger = context.logger.child({ module: 'snmp' });
@@ -51,6 +57,7 @@ export function createSnmpModule(context: ConsoleContext): ConsoleModule {
   let debounce: NodeJS.Timeout | null = null;
   let running: Promise<void> | null = null;
   let again = false;
+  let lastFleetReadMs = 0;
   const unsubscribe: Array<() => void> = [];
   /** Each sensor's state as last served, so a presence event updates one cell and the counts without a read. */
   const states = new Map<string, SensorState>();
@@ -100,7 +107,9 @@ export function createSnmpModule(context: ConsoleContext): ConsoleModule {
     refreshConsole(target);
     try {
       await applySettings(false);
+      const readStarted = performance.now();
       const snapshot = await fleet.read();
+      lastFleetReadMs = performance.now() - readStarted;
       if (agent !== target) return;
       states.clear();
       for (const sensor of snapshot.sensors) states.set(sensor.id, sensor.state);
@@ -155,10 +164,11 @@ export function createSnmpModule(context: ConsoleContext): ConsoleModule {
 
   function refreshSoon(): void {
     if (debounce) return;
+    const waitMs = Math.max(EVENT_DEBOUNCE_MS, (lastFleetReadMs * (1 - EVENT_REFRESH_SHARE)) / EVENT_REFRESH_SHARE);
     debounce = setTimeout(() => {
       debounce = null;
       void refresh();
-    }, EVENT_DEBOUNCE_MS);
+    }, waitMs);
     debounce.unref();
   }
 
