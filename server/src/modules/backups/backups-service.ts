@@ -17,6 +17,7 @@ import {
   type BackupPolicyDocument,
   type BackupRunDocument,
   type BackupScheduleDocument,
+  type BackupSensorStateDocument,
   type BackupStore,
   type RunStatus,
   type ScheduleScope,
@@ -24,6 +25,9 @@ import {
 import type { BackupRestorer, RestoreResult } from './backup-restore.js';
 import type { BackupRunner } from './backup-runner.js';
 import { dueSlot, effectiveSchedule } from './backup-schedules.js';
+
+/** Sensors per `$in` read in the schedule tick and the missing-backup check (the FerretDB pushdown takes up to 1,000). */
+const SENSORS_PER_READ = 500;
 
 export interface RunFilter {
   sensorId?: string | undefined;
@@ -144,14 +148,25 @@ export class BackupsService {
       this.deps.store.schedules.find({}).toArray(),
       loadPolicy(this.deps.store),
     ]);
-    let created = 0;
-    for (const sensor of sensors) {
+    const due = sensors.flatMap((sensor) => {
       const schedule = effectiveSchedule(sensor, schedules, policy);
       const slot = dueSlot(now, schedule, sensor._id, sensor.enrolledAt, policy);
-      if (!slot) continue;
-      const slotKey = `scheduled:${slot.toISOString()}`;
-      if (await this.deps.store.runs.findOne({ sensorId: sensor._id, slotKey }, { projection: { _id: 1 } })) continue;
-      if (await this.createRun(sensor, 'scheduled', slotKey, schedule.targetId, null)) created += 1;
+      return slot ? [{ sensor, targetId: schedule.targetId, slotKey: `scheduled:${slot.toISOString()}` }] : [];
+    });
+    // A slot stays due for its 2-hour catch-up window, so most due slots already have their run: find those
+    // with one read per SENSORS_PER_READ sensors (on the unique sensorId + slotKey index), not one per sensor.
+    const existing = new Set<string>();
+    for (let start = 0; start < due.length; start += SENSORS_PER_READ) {
+      const chunk = due.slice(start, start + SENSORS_PER_READ);
+      const runs = await this.deps.store.runs
+        .find({ sensorId: { $in: chunk.map((entry) => entry.sensor._id) }, slotKey: { $in: [...new Set(chunk.map((entry) => entry.slotKey))] } }, { projection: { sensorId: 1, slotKey: 1 } })
+        .toArray();
+      for (const run of runs) existing.add(`${run.sensorId} ${run.slotKey}`);
+    }
+    let created = 0;
+    for (const { sensor, targetId, slotKey } of due) {
+      if (existing.has(`${sensor._id} ${slotKey}`)) continue;
+      if (await this.createRun(sensor, 'scheduled', slotKey, targetId, null)) created += 1;
     }
     return created;
   }
@@ -161,9 +176,14 @@ export class BackupsService {
     const policy = await loadPolicy(this.deps.store);
     const limitMs = policy.missingAfterHours * 3600_000;
     const sensors = await this.deps.sensors.find({ state: { $ne: 'revoked' } }, { _id: 1, name: 1, siteId: 1, zoneId: 1, enrolledAt: 1 }).lean<SensorDocument[]>().exec();
+    const states = new Map<string, BackupSensorStateDocument>();
+    for (let start = 0; start < sensors.length; start += SENSORS_PER_READ) {
+      const ids = sensors.slice(start, start + SENSORS_PER_READ).map((sensor) => sensor._id);
+      for (const state of await this.deps.store.sensorState.find({ _id: { $in: ids } }).toArray()) states.set(state._id, state);
+    }
     let raised = 0;
     for (const sensor of sensors) {
-      const state = await this.deps.store.sensorState.findOne({ _id: sensor._id });
+      const state = states.get(sensor._id);
       const since = state?.lastSuccessAt ?? sensor.enrolledAt;
       if (now.getTime() - since.getTime() < limitMs) continue;
       if (state?.missingRaisedAt && state.missingRaisedAt.getTime() >= since.getTime()) continue;
