@@ -109,7 +109,10 @@ export class LiveHub {
     this.flushTimer = null;
     const namespace = this.namespace;
     if (!namespace) return;
-    for (const [room, ids] of this.pending) namespace.to(room).emit('changed', { room, ids: [...ids] });
+    // Only rooms someone watches: socket.io encodes a broadcast before it looks for members, and a link storm
+    // queues a `sensor:<id>` room for every sensor.
+    const watched = namespace.adapter.rooms;
+    for (const [room, ids] of this.pending) if (watched.has(room)) namespace.to(room).emit('changed', { room, ids: [...ids] });
     this.pending.clear();
   }
 
