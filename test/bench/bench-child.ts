@@ -18,11 +18,12 @@ export interface MemorySample {
 /** How long a child may take to stop before it is killed. */
 const STOP_GRACE_MS = 30_000;
 
-export function startBenchChild(file: string, args: string[]) {
+/** `env` adds to (or overrides) the parent's environment for the child. */
+export function startBenchChild(file: string, args: string[], env: Record<string, string> = {}) {
   const profile = process.env.BENCH_CPU_PROFILE;
   const child: ChildProcess = fork(file, args, {
     execArgv: ['--import', 'tsx', '--expose-gc', ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [])],
-    env: { ...process.env, GARRISON_ENROLL_ATTEMPTS_PER_MINUTE: '100000' },
+    env: { ...process.env, GARRISON_ENROLL_ATTEMPTS_PER_MINUTE: '100000', ...env },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const waiting = new Map<string, Array<(message: Answer) => void>>();

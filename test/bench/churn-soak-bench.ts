@@ -37,7 +37,6 @@
  * writing one leaves the console's RSS far higher, so RSS is then not judged.
  * Prints a table and a verdict, writes JSON under test/bench/results/.
  */
-import { fork } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -45,6 +44,7 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { makeTempDir } from '../helpers/test-console.js';
 import { startFleet, type RunningFleet } from '../fleet/fleet-simulator.js';
+import { startBenchChild, type Answer } from './bench-child.js';
 import { compareHeapSnapshots, formatHeapGrowth } from './soak-heap-diff.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -83,7 +83,6 @@ const options = z
   })
   .parse(values);
 
-type Answer = Record<string, unknown>;
 
 interface Sample {
   minute: number;
@@ -101,36 +100,6 @@ interface Sample {
   eventLoopMaxMs: number;
   eventLoopP99Ms: number;
   warnings: number;
-}
-
-function startConsoleChild(dataDir: string) {
-  const child = fork(path.join(here, 'soak-console.ts'), [dataDir], {
-    execArgv: ['--import', 'tsx', '--expose-gc'],
-    env: { ...process.env, GARRISON_ENROLL_ATTEMPTS_PER_MINUTE: '100000', GARRISON_LINK_HEALTH_INTERVAL_MS: String(options['heartbeat-ms']) },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  const waiting = new Map<string, Array<(message: Answer) => void>>();
-  child.on('message', (message: Answer) => {
-    const kind = String(message.kind);
-    waiting.get(kind)?.shift()?.(message);
-    if (kind === 'error') console.error('soak-console.ts:', message.message);
-  });
-  const next = (kind: string) => new Promise<Answer>((resolve) => waiting.set(kind, [...(waiting.get(kind) ?? []), resolve]));
-  return {
-    ready: next('ready'),
-    ask(request: Answer, answer: string) {
-      const reply = next(answer);
-      child.send(request);
-      return reply;
-    },
-    async stop() {
-      if (child.exitCode !== null || !child.connected) return;
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.send({ kind: 'stop' });
-      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 30_000))]);
-      if (child.exitCode === null) child.kill('SIGKILL');
-    },
-  };
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -163,7 +132,7 @@ const resultsDir = path.join(here, 'results');
 await mkdir(resultsDir, { recursive: true });
 const stamp = new Date().toISOString().replace(/[:.]/g, '-');
 const dataDir = await makeTempDir('soak');
-const consoleChild = startConsoleChild(dataDir);
+const consoleChild = startBenchChild(path.join(here, 'soak-console.ts'), [dataDir], { GARRISON_LINK_HEALTH_INTERVAL_MS: String(options['heartbeat-ms']) });
 const memory = async (): Promise<Answer> => consoleChild.ask({ kind: 'memory' }, 'memory');
 const results: Record<string, unknown> = { at: new Date().toISOString(), node: process.version, options };
 const samples: Sample[] = [];
