@@ -19,6 +19,21 @@ import { createKeyAndCsr, type KeyAndCsr } from './csr.js';
 import { verifyPinnedConsole } from './pinned-console.js';
 
 const REQUEST_TIMEOUT_MS = 30_000;
+/** How long a sensor keeps asking a console that answers "busy" before it gives up (each wait is shown). */
+const BUSY_DEADLINE_MS = 15 * 60_000;
+/** A Retry-After outside 1 s – 10 min is not believed. */
+const RETRY_AFTER_S = { fallback: 5, min: 1, max: 600 };
+
+/** The console is enrolling many sensors and refused this request before checking or using anything in it. */
+export class ConsoleBusyError extends Error {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(message);
+    this.name = 'ConsoleBusyError';
+  }
+}
 
 export interface EnrollOptions {
   connectionString: string;
@@ -64,6 +79,11 @@ function postEnrollment(address: ConsoleAddress, caPem: string, request: Enrollm
           const ok = enrollmentResultSchema.safeParse((json as { data?: unknown }).data);
           if (res.statusCode === 200 && ok.success) return resolve(ok.data);
           const refused = enrollmentErrorSchema.safeParse(json);
+          if (res.statusCode === 503 && refused.success && refused.data.error.code === 'busy') {
+            const header = Number(res.headers['retry-after']);
+            const seconds = Number.isFinite(header) ? Math.min(RETRY_AFTER_S.max, Math.max(RETRY_AFTER_S.min, header)) : RETRY_AFTER_S.fallback;
+            return reject(new ConsoleBusyError(refused.data.error.message, seconds));
+          }
           reject(new Error(refused.success ? `The console refused the enrolment: ${refused.data.error.message}` : `The console answered the enrolment with HTTP ${res.statusCode}.`));
         });
       },
@@ -72,6 +92,21 @@ function postEnrollment(address: ConsoleAddress, caPem: string, request: Enrollm
     req.on('error', reject);
     req.end(body);
   });
+}
+
+/** Posts the enrolment, waiting out "busy" answers (with jitter, so a refused burst does not return as one) until BUSY_DEADLINE_MS. */
+async function postUntilAdmitted(address: ConsoleAddress, caPem: string, progress: (sentence: string) => void, request: EnrollmentRequest): Promise<EnrollmentResult> {
+  const deadline = Date.now() + BUSY_DEADLINE_MS;
+  for (;;) {
+    try {
+      return await postEnrollment(address, caPem, request);
+    } catch (error) {
+      if (!(error instanceof ConsoleBusyError) || Date.now() >= deadline) throw error;
+      const waitS = error.retryAfterSeconds * (1 + Math.random() / 2);
+      progress(`The console is busy enrolling other sensors; trying again in ${waitS.toFixed(1)} s…`);
+      await new Promise((resolve) => setTimeout(resolve, waitS * 1000));
+    }
+  }
 }
 
 export async function enroll(options: EnrollOptions): Promise<EnrollmentResult> {
@@ -97,7 +132,7 @@ export async function enroll(options: EnrollOptions): Promise<EnrollmentResult> 
     progress('The console is genuine. Creating this sensor\'s key pair (it never leaves the sensor)…');
     const { privateKeyPem, csrPem } = await (options.keyFactory ?? ((commonName) => createKeyAndCsr({ commonName })))(name.data);
     progress(`Sending the enrolment request to ${label}…`);
-    const result = await postEnrollment(address, caPem, {
+    const result = await postUntilAdmitted(address, caPem, progress, {
       tokenId: content.tokenId,
       secret: content.secret,
       csrPem,

@@ -34,6 +34,7 @@ import type { ConsoleContext } from '../platform/console-module.js';
 import { AppError, isAppError } from '../platform/errors.js';
 import { TLS_POLICY } from '../platform/tls-policy.js';
 import { normalizeAddress } from '../modules/audit/audit-request.js';
+import { EnrollmentGate } from './enrollment-gate.js';
 import type { LinkNamespace, LinkSocketData } from './link-namespace.js';
 import { peerIdentity } from './peer-certificate.js';
 import type { LinkSettings } from './link-settings.js';
@@ -106,9 +107,11 @@ export async function openLinkListener(options: LinkListenerOptions): Promise<Li
   const { context, settings, serverCertificate } = options;
   const logger = context.logger.child({ component: 'link' });
   let port = 0;
+  const enrollments = new EnrollmentGate(settings.enrollMaxWaitMs);
 
   async function handleEnrollment(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const sourceAddress = normalizeAddress(req.socket.remoteAddress ?? null) ?? 'unknown';
+    let retryAfter = 1;
     try {
       if (req.method !== 'POST') throw new AppError('method_not_allowed', `Use POST for ${ENROLLMENT_PATH}.`);
       if (!(req.headers['content-type'] ?? '').startsWith('application/json')) throw new AppError('unsupported_media_type', 'Send the enrolment request as application/json.');
@@ -119,11 +122,18 @@ export async function openLinkListener(options: LinkListenerOptions): Promise<Li
         if (isAppError(error)) throw error;
         throw new AppError('bad_request', 'The enrolment request is not valid JSON.');
       }
-      sendJson(res, 200, { data: await options.enroll(body, sourceAddress, port) });
+      const enrolled = enrollments.tryRun(() => options.enroll(body, sourceAddress, port));
+      if (!enrolled) {
+        retryAfter = enrollments.retryAfterSeconds();
+        throw new AppError('busy', `The console is enrolling many sensors at once; try again in ${retryAfter} s.`);
+      }
+      sendJson(res, 200, { data: await enrolled });
     } catch (error) {
       const appError = isAppError(error) ? error : new AppError('internal', 'The console could not enrol the sensor.');
       if (!isAppError(error)) logger.error({ err: error }, 'enrolment failed');
-      sendJson(res, appError.status, { error: { code: appError.code, message: appError.message } }, appError.code === 'rate_limited' ? { 'retry-after': '60' } : {});
+      const retryAfterHeader = appError.code === 'rate_limited' ? '60' : appError.code === 'busy' ? String(retryAfter) : null;
+      const headers: Record<string, string> = retryAfterHeader ? { 'retry-after': retryAfterHeader } : {};
+      sendJson(res, appError.status, { error: { code: appError.code, message: appError.message } }, headers);
     }
   }
 

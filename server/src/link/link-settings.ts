@@ -8,6 +8,7 @@
  *   GARRISON_LINK_HEALTH_INTERVAL_MS   how often sensors report health (30000)
  *   GARRISON_LINK_MAX_HANDSHAKES       TLS handshakes in progress before new sockets are dropped (256)
  *   GARRISON_ENROLL_ATTEMPTS_PER_MINUTE enrolment attempts per source address per minute (20)
+ *   GARRISON_ENROLL_MAX_WAIT_MS        longest expected wait for an enrolment's turn before it is refused as busy (10000)
  */
 import type { ConsoleConfig } from '../config/config-schema.js';
 
@@ -18,11 +19,12 @@ export interface LinkSettings {
   healthIntervalMs: number;
   maxHandshakes: number;
   enrollAttemptsPerMinute: number;
+  enrollMaxWaitMs: number;
 }
 
 type LinkConfig = Pick<
   ConsoleConfig,
-  'linkGraceMs' | 'linkPingIntervalMs' | 'linkPingTimeoutMs' | 'linkHealthIntervalMs' | 'linkMaxHandshakes' | 'enrollAttemptsPerMinute'
+  'linkGraceMs' | 'linkPingIntervalMs' | 'linkPingTimeoutMs' | 'linkHealthIntervalMs' | 'linkMaxHandshakes' | 'enrollAttemptsPerMinute' | 'enrollMaxWaitMs'
 >;
 
 /** The link's settings from the loaded configuration. */
@@ -34,5 +36,6 @@ export function linkSettingsFrom(config: LinkConfig): LinkSettings {
     healthIntervalMs: config.linkHealthIntervalMs,
     maxHandshakes: config.linkMaxHandshakes,
     enrollAttemptsPerMinute: config.enrollAttemptsPerMinute,
+    enrollMaxWaitMs: config.enrollMaxWaitMs,
   };
 }

@@ -29,6 +29,7 @@ export const ERROR_CATALOGUE = {
   rate_limited: { status: 429, logLevel: 'warn' },
   internal: { status: 500, logLevel: 'error' },
   dependency_unavailable: { status: 503, logLevel: 'warn' },
+  busy: { status: 503, logLevel: 'info' },
   timeout: { status: 504, logLevel: 'warn' },
 } as const satisfies Record<string, CatalogueEntry>;
 
