@@ -20,6 +20,7 @@
  * 3. `--parallel` sensors of `--parallel-size` each backed up at once (the
  *    console runs four at a time): total time, aggregate throughput, peak RSS.
  * Prints a table and writes JSON under test/bench/results/.
+ * `BENCH_CPU_PROFILE=dir` writes a CPU profile of the console's process there.
  */
 import { execFile, fork, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
@@ -126,7 +127,8 @@ interface ConsoleReport {
 
 // ---- the bench process: sensors, Samba, smbclient, the table.
 function startConsoleChild(): Promise<{ child: ChildProcess; info: ConsoleInfo; ask(kind: string): Promise<ConsoleReport> }> {
-  const child = fork(fileURLToPath(import.meta.url), ['--role', 'console'], { execArgv: ['--import', 'tsx', '--expose-gc'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const profile = process.env.BENCH_CPU_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROFILE] : [];
+  const child = fork(fileURLToPath(import.meta.url), ['--role', 'console'], { execArgv: ['--import', 'tsx', '--expose-gc', ...profile], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   const waiting = new Map<string, Array<(message: Record<string, unknown>) => void>>();
   child.on('message', (message: Record<string, unknown>) => waiting.get(String(message.kind))?.shift()?.(message));
   const next = (kind: string) =>

@@ -2,20 +2,22 @@
  * A storage target on an SMB share, through Samba's smbclient (never an npm
  * SMB client: see README's dependency section). Uploads stream into
  * `smbclient … -c 'put - "<name>.partial"'`: smbclient reads the file from
- * its stdin, which is Node's pipe to it (a socket pair, which smbclient could
- * not open as /dev/stdin, but `put -` reads the stream it already has, so no
- * `cat` process copies every byte once more). Chunks waiting in the upload
- * stream go down in one writev (cork/uncork), not one syscall per 16 KiB TLS
- * record. `commit()` checks the size with `allinfo`, then `rename … -f`.
+ * its stdin, a 1 MiB pipe (upload-pipe.ts) that a worker thread keeps full
+ * (upload-stream.ts), so no `cat` process copies every byte once more and
+ * pauses of the console's event loop do not leave smbclient idle.
+ * `commit()` checks the size with `allinfo`, then `rename … -f`.
  * README (Backups) has the measurements behind this choice. Reads stream
  * `get "<name>" /dev/fd/3` through `cat` (the exit status is checked through a
  * file descriptor so a failed get is not hidden by cat's success).
  */
-import { PassThrough, Writable, type Readable } from 'node:stream';
+import { closeSync } from 'node:fs';
+import { PassThrough, type Readable } from 'node:stream';
 import { smbLocation } from './target-document.js';
 import { DEFAULT_SMB_TIMEOUT_MS, runSmbclient, smbFailure, startSmbclient, type SmbConnection, type SmbProcess } from './smbclient-process.js';
 import { StorageError, type StorageDriver, type StorageSpace, type StorageWrite, type StoredFile } from './storage-driver.js';
 import { assertStoredFileName, PARTIAL_SUFFIX } from './stored-file-name.js';
+import { openUploadPipe } from './upload-pipe.js';
+import { UploadStream } from './upload-stream.js';
 import { writesInProgress } from './writes-in-progress.js';
 
 /** smbclient writes the file to fd 3 (cat copies it to stdout); its exit status comes back on stderr's last line. */
@@ -59,9 +61,18 @@ export class SmbStorageDriver implements StorageDriver {
     await this.ensureDirectory();
     const partialName = `${name}${PARTIAL_SUFFIX}`;
     const progressKey = `${this.description}/${partialName}`;
-    const upload = await startSmbclient(this.connection, `put - "${partialName}"`, { stdin: true });
+    const pipe = await openUploadPipe();
+    let upload: SmbProcess;
+    try {
+      upload = await startSmbclient(this.connection, `put - "${partialName}"`, { stdin: pipe.readFd });
+    } catch (error) {
+      closeSync(pipe.writeFd);
+      throw error;
+    } finally {
+      closeSync(pipe.readFd);
+    }
     writesInProgress.add(progressKey);
-    const stream = new UploadStream(upload, this.timeoutMs);
+    const stream = new UploadStream(upload, pipe.writeFd, this.timeoutMs);
     // The writer's pipeline sees stream errors; commit() reports them as StorageError. No listener would crash the process.
     stream.on('error', () => undefined);
     let settled = false;
@@ -177,102 +188,5 @@ export class SmbStorageDriver implements StorageDriver {
   private async fileSize(name: string): Promise<number> {
     const info = await runSmbclient(this.connection, `allinfo "${name}"`, `read ${name}`);
     return Number(DATA_STREAM_SIZE.exec(info)?.[1] ?? -1);
-  }
-}
-
-/**
- * What one upload may hold here before it pushes back on the sensor, whatever
- * the file's size. smbclient's `put` reads its source synchronously, one SMB
- * write at a time (8 MiB with SMB3; strace: 128 reads of 64 KiB from a pipe),
- * sending nothing meanwhile; holding a whole such chunk ready here measured no
- * faster than 1 MiB (512 MiB runs, transfer / `smbclient put` 0.38–0.42 vs
- * 0.26–0.38), because what starves smbclient is this process's event loop
- * (garbage-collection pauses), not the amount buffered.
- */
-const UPLOAD_BUFFER_BYTES = 1024 * 1024;
-
-/**
- * The writer's end of an upload: bytes go to smbclient's stdin.
- * A stall (bytes waiting, none taken for the time limit, or no exit after the
- * end) kills the call so commit() reports "unreachable" instead of hanging.
- */
-class UploadStream extends Writable {
-  stalled = false;
-  /** Total time a write waited for smbclient to take bytes. */
-  waitedMs = 0;
-  private waitingSince: number | null = null;
-  private readonly watchdog: NodeJS.Timeout;
-  private pending: ((error?: Error | null) => void) | null = null;
-
-  constructor(private readonly upload: SmbProcess, timeoutMs: number) {
-    super({ highWaterMark: UPLOAD_BUFFER_BYTES });
-    const stdin = upload.child.stdin!;
-    // A broken pipe means smbclient gave up (e.g. the server is unreachable): report what it said, not EPIPE.
-    stdin.on('error', (error) => {
-      const said = new Promise<Error>((resolve) => void upload.exited.then(() => resolve(smbFailure(upload.output(), 'write the file'))));
-      const giveUp = new Promise<Error>((resolve) => setTimeout(() => resolve(error), 5_000).unref());
-      void Promise.race([said, giveUp]).then((reason) => this.fail(reason));
-    });
-    stdin.on('drain', () => {
-      if (this.waitingSince !== null) this.waitedMs += Date.now() - this.waitingSince;
-      this.waitingSince = null;
-      const callback = this.pending;
-      this.pending = null;
-      callback?.();
-    });
-    void upload.exited.then(() => {
-      clearInterval(this.watchdog);
-      if (this.pending) this.fail(smbFailure(upload.output(), 'write the file'));
-    });
-    this.watchdog = setInterval(() => {
-      if (this.waitingSince !== null && Date.now() - this.waitingSince > timeoutMs) {
-        this.stalled = true;
-        upload.kill();
-      }
-    }, Math.min(5_000, timeoutMs / 2));
-  }
-
-  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    this.hand([chunk], callback);
-  }
-
-  override _writev(chunks: Array<{ chunk: Buffer }>, callback: (error?: Error | null) => void): void {
-    this.hand(
-      chunks.map((entry) => entry.chunk),
-      callback,
-    );
-  }
-
-  /** Gives smbclient's stdin every chunk in one writev; the callback waits for 'drain' when its buffer is full. */
-  private hand(chunks: Buffer[], callback: (error?: Error | null) => void): void {
-    const stdin = this.upload.child.stdin!;
-    stdin.cork();
-    let accepted = true;
-    for (const chunk of chunks) accepted = stdin.write(chunk);
-    stdin.uncork();
-    if (accepted) {
-      callback();
-      return;
-    }
-    this.waitingSince = Date.now();
-    this.pending = callback;
-  }
-
-  override _final(callback: (error?: Error | null) => void): void {
-    // After the end, smbclient must finish within the limit too.
-    this.waitingSince = Date.now();
-    this.upload.child.stdin!.end(() => callback());
-  }
-
-  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
-    clearInterval(this.watchdog);
-    callback(error);
-  }
-
-  private fail(error: Error): void {
-    const callback = this.pending;
-    this.pending = null;
-    if (callback) callback(error);
-    else this.destroy(error);
   }
 }

@@ -93,13 +93,14 @@ export interface SmbProcess {
 /**
  * Starts smbclient with one command. `shell` is a fixed script around it (the
  * download's exit-status relay); user values only ever travel as arguments,
- * never inside a shell string. `stdin: true` gives smbclient a pipe from us
- * (uploads: `put - "<name>"` reads it directly, no `cat` in between).
+ * never inside a shell string. `stdin: fd` makes that descriptor smbclient's
+ * stdin (uploads: the read end of an upload pipe, which `put - "<name>"`
+ * reads directly, no `cat` in between); the caller still closes its copy.
  */
-export async function startSmbclient(connection: SmbConnection, command: string, options: { shell?: string; captureStdout?: boolean; stdin?: boolean } = {}): Promise<SmbProcess> {
+export async function startSmbclient(connection: SmbConnection, command: string, options: { shell?: string; captureStdout?: boolean; stdin?: number } = {}): Promise<SmbProcess> {
   const credentials = await writeCredentials(connection);
   const args = [...connectionArguments(connection, credentials.file), '--command', command];
-  const stdin = options.shell || options.stdin ? 'pipe' : 'ignore';
+  const stdin = options.stdin ?? (options.shell ? 'pipe' : 'ignore');
   const child = options.shell
     ? spawn('sh', ['-c', options.shell, 'sh', ...args], { detached: true, stdio: [stdin, 'pipe', 'pipe'] })
     : spawn('smbclient', args, { detached: true, stdio: [stdin, 'pipe', 'pipe'] });
