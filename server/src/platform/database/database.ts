@@ -18,6 +18,7 @@ import mongoose from 'mongoose';
 import { AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { lockDataDirectory, type DataDirectoryLock } from './data-directory-lock.js';
+import { patchMongoDriver } from './driver-patches.js';
 import { EmbeddedFerretDb } from './embedded-ferretdb.js';
 import { ensureFerretDbBinary } from './ferretdb-binary.js';
 
@@ -73,6 +74,8 @@ const EXTERNAL_POOL_SIZE = 50;
 const EMBEDDED_POOL_SIZE = 1;
 
 export async function openDatabase(options: OpenDatabaseOptions): Promise<Database> {
+  // A command on a connection that closed under it must fail, not hang (see driver-patches.ts).
+  patchMongoDriver();
   const logger = options.logger.child({ component: 'database' });
   let embedded: EmbeddedFerretDb | null = null;
   let dataLock: DataDirectoryLock | null = null;
