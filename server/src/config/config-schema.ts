@@ -100,7 +100,7 @@ export function configFields(env: NodeJS.ProcessEnv) {
     linkPingIntervalMs: { variable: 'GARRISON_LINK_PING_INTERVAL_MS', schema: wholeNumber(100, 300_000, 'milliseconds'), fallback: '10000' },
     linkPingTimeoutMs: { variable: 'GARRISON_LINK_PING_TIMEOUT_MS', schema: wholeNumber(100, 300_000, 'milliseconds'), fallback: '15000' },
     linkHealthIntervalMs: { variable: 'GARRISON_LINK_HEALTH_INTERVAL_MS', schema: wholeNumber(100, 3600_000, 'milliseconds'), fallback: '30000' },
-    linkMaxHandshakes: { variable: 'GARRISON_LINK_MAX_HANDSHAKES', schema: wholeNumber(1, 10_000, 'handshakes'), fallback: '256' },
+    linkMaxHandshakes: { variable: 'GARRISON_LINK_MAX_HANDSHAKES', schema: wholeNumber(1, 10_000, 'handshakes'), fallback: '1024' },
     enrollAttemptsPerMinute: { variable: 'GARRISON_ENROLL_ATTEMPTS_PER_MINUTE', schema: wholeNumber(1, 100_000, 'attempts'), fallback: '20' },
     enrollMaxWaitMs: { variable: 'GARRISON_ENROLL_MAX_WAIT_MS', schema: wholeNumber(0, 120_000, 'milliseconds'), fallback: '10000' },
   } as const;

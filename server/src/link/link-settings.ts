@@ -6,7 +6,7 @@
  *   GARRISON_LINK_PING_INTERVAL_MS     socket.io ping interval (10000)
  *   GARRISON_LINK_PING_TIMEOUT_MS      socket.io ping timeout (15000): a silent link is noticed within interval + timeout (25 s)
  *   GARRISON_LINK_HEALTH_INTERVAL_MS   how often sensors report health (30000)
- *   GARRISON_LINK_MAX_HANDSHAKES       TLS handshakes in progress before new sockets are dropped (256)
+ *   GARRISON_LINK_MAX_HANDSHAKES       TLS handshakes in progress before new sockets are dropped (1024)
  *   GARRISON_ENROLL_ATTEMPTS_PER_MINUTE enrolment attempts per source address per minute (20)
  *   GARRISON_ENROLL_MAX_WAIT_MS        longest expected wait for an enrolment's turn before it is refused as busy (10000)
  */
