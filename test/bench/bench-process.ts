@@ -17,3 +17,10 @@ export function collectGarbage(): void {
   gc();
   gc();
 }
+
+/** The `memory` answer every benchmark child gives: its RSS and heap after a full collection. */
+export function memoryAnswer(): { kind: 'memory'; rssBytes: number; heapUsedBytes: number } {
+  collectGarbage();
+  const memory = process.memoryUsage();
+  return { kind: 'memory', rssBytes: memory.rss, heapUsedBytes: memory.heapUsed };
+}

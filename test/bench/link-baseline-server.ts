@@ -24,6 +24,7 @@ import { createLogger } from '../../server/src/platform/logger.js';
 import { TLS_POLICY } from '../../server/src/platform/tls-policy.js';
 import { loadMasterKey } from '../../server/src/platform/secrets/master-key.js';
 import { SecretBox } from '../../server/src/platform/secrets/secret-box.js';
+import { memoryAnswer } from './bench-process.js';
 
 const requestSchema = z.discriminatedUnion('kind', [z.strictObject({ kind: z.literal('memory') }), z.strictObject({ kind: z.literal('stop'), removeData: z.boolean().optional() })]);
 
@@ -63,9 +64,5 @@ process.on('message', (raw) => {
     server.closeAllConnections();
     process.exit(0);
   }
-  const gc = (globalThis as { gc?: () => void }).gc;
-  gc?.();
-  gc?.();
-  const memory = process.memoryUsage();
-  process.send?.({ kind: 'memory', rssBytes: memory.rss, heapUsedBytes: memory.heapUsed, sockets });
+  process.send?.({ ...memoryAnswer(), sockets });
 });

@@ -17,7 +17,7 @@ import { z } from 'zod';
 import { startTestConsole, type TestConsole } from '../helpers/test-console.js';
 import { standingConnectionString } from '../helpers/test-sensors.js';
 import { signInAsAdmin } from '../helpers/test-session.js';
-import { collectGarbage, send } from './bench-process.js';
+import { memoryAnswer, send } from './bench-process.js';
 
 const requestSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('memory') }),
@@ -73,11 +73,8 @@ process.on('message', (raw) => {
   if (!request.success) return send({ kind: 'error', message: 'unknown request' });
   void (async () => {
     switch (request.data.kind) {
-      case 'memory': {
-        collectGarbage();
-        const memory = process.memoryUsage();
-        return send({ kind: 'memory', rssBytes: memory.rss, heapUsedBytes: memory.heapUsed });
-      }
+      case 'memory':
+        return send(memoryAnswer());
       case 'database-time': {
         const top = [...databaseTime].sort((a, b) => b[1].totalMs - a[1].totalMs).slice(0, 8);
         databaseTime.clear();

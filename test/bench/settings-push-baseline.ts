@@ -25,7 +25,7 @@ import { createLogger } from '../../server/src/platform/logger.js';
 import { loadMasterKey } from '../../server/src/platform/secrets/master-key.js';
 import { SecretBox } from '../../server/src/platform/secrets/secret-box.js';
 import { TLS_POLICY } from '../../server/src/platform/tls-policy.js';
-import { epochMs, send } from './bench-process.js';
+import { epochMs, memoryAnswer, send } from './bench-process.js';
 
 const requestSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('connected') }),
@@ -94,13 +94,8 @@ process.on('message', (raw) => {
         return send({ kind: 'connected', count: sockets.size });
       case 'push':
         return send(await push(request.data.revision, request.data.settings, request.data.timeoutMs));
-      case 'memory': {
-        const gc = (globalThis as { gc?: () => void }).gc;
-        gc?.();
-        gc?.();
-        const memory = process.memoryUsage();
-        return send({ kind: 'memory', rssBytes: memory.rss, heapUsedBytes: memory.heapUsed });
-      }
+      case 'memory':
+        return send(memoryAnswer());
       case 'stop':
         io.close();
         process.exit(0);

@@ -28,7 +28,7 @@ import { consoleCaOf } from '../helpers/link-peers.js';
 import { seedSensors } from '../helpers/sensor-seed.js';
 import { api, signInAsAdmin } from '../helpers/test-session.js';
 import { startTestConsole } from '../helpers/test-console.js';
-import { epochMs, send } from './bench-process.js';
+import { epochMs, memoryAnswer, send } from './bench-process.js';
 
 const requestSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('seed'), names: z.array(z.string()), csrPem: z.string() }),
@@ -136,13 +136,8 @@ process.on('message', (raw) => {
         return send({ kind: 'mark', cpu: await cpuNow() });
       case 'acks':
         return send(await waitForAcks(request.data.revision, request.data.count, request.data.timeoutMs));
-      case 'memory': {
-        const gc = (globalThis as { gc?: () => void }).gc;
-        gc?.();
-        gc?.();
-        const memory = process.memoryUsage();
-        return send({ kind: 'memory', rssBytes: memory.rss, heapUsedBytes: memory.heapUsed });
-      }
+      case 'memory':
+        return send(memoryAnswer());
       case 'stop': {
         await testConsole.stop();
         await rm(dataDir, { recursive: true, force: true });
