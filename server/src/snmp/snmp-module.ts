@@ -120,6 +120,7 @@ export function createSnmpModule(context: ConsoleContext): ConsoleModule {
       logger.debug({ sensors: snapshot.counts.total, ms: Math.round(performance.now() - started) }, 'SNMP values refreshed');
       components.set('snmp', 'up', `SNMP agent on udp ${config.bindAddress}:${port}`);
     } catch (error) {
+      if (agent !== target) return;
       logger.warn({ err: error }, 'SNMP agent could not refresh the fleet');
       components.set('snmp', 'degraded', `serving stale sensor values: ${(error as Error).message}`);
     }
@@ -202,7 +203,8 @@ export function createSnmpModule(context: ConsoleContext): ConsoleModule {
       for (const off of unsubscribe.splice(0)) off();
       if (timer) clearInterval(timer);
       if (debounce) clearTimeout(debounce);
-      await running;
+      // A fleet read in flight (seconds at 5,000 sensors) does not hold the stop: it finds the agent gone and drops its result.
+      again = false;
       const stopping = agent;
       agent = null;
       await stopping?.close();
