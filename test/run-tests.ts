@@ -30,7 +30,7 @@ if (files.length === 0) {
 // files at a time keeps the machine busy without starving timers under test.
 const concurrency = process.env.GARRISON_TEST_CONCURRENCY ?? '2';
 // A test that hangs (a socket that never answers) fails under its own name after 10 minutes instead of
-// holding CI until its 30-minute limit; the slowest file takes about 3 minutes.
+// holding CI until its 30-minute limit; the slowest suite takes about 70 s (scheduled backups).
 const testTimeoutMs = 600_000;
 const child = spawn(
   process.execPath,
