@@ -6,18 +6,18 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
+import { rm } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agenda } from 'agenda';
 import { MongoBackend } from '@agendajs/mongo-backend';
 import { MongoBulkWriteError, MongoClient, MongoServerError } from 'mongodb';
 import mongoose from 'mongoose';
 import { createLogger } from '../logger.js';
-import { MAX_OPERATIONS_PER_BULK_WRITE, bulkWriteInBatches, isDuplicateKeyError, openDatabase, type Database } from './database.js';
+import { MAX_OPERATIONS_PER_BULK_WRITE, bulkWriteInBatches, isDuplicateKeyError, type Database } from './database.js';
 import { EmbeddedFerretDb } from './embedded-ferretdb.js';
 import { ensureFerretDbBinary } from './ferretdb-binary.js';
+import { openTempDatabase } from '../../../../test/helpers/temp-database.js';
+import { makeTempDir } from '../../../../test/helpers/test-console.js';
 
 const logger = createLogger({ level: 'silent' });
 
@@ -26,18 +26,13 @@ function serverErrorCode(error: unknown): number | undefined {
 }
 
 describe('FerretDB compatibility (mongoose 9, mongodb driver 7, agenda 6)', () => {
-  let tempDir = '';
   let database: Database;
+  let remove: (() => Promise<void>) | undefined;
 
   before(async () => {
-    tempDir = await fs.mkdtemp(path.join(os.tmpdir(), 'garrison-ferretdb-compat-'));
-    database = await openDatabase({ dataDir: tempDir, logger });
+    ({ database, remove } = await openTempDatabase('ferretdb-compat'));
   });
-
-  after(async () => {
-    await database?.close();
-    await fs.rm(tempDir, { recursive: true, force: true });
-  });
+  after(() => remove?.());
 
   it('builds unique indexes with syncIndexes and reports duplicates as code 11000', async () => {
     const Sensor = database.connection.model(
@@ -210,11 +205,13 @@ describe('FerretDB compatibility (mongoose 9, mongodb driver 7, agenda 6)', () =
   });
 
   it('hangs on one update command of 100 or more statements; bulkWriteInBatches sends at most 50', async (t) => {
-    const server = new EmbeddedFerretDb({ binaryPath: (await ensureFerretDbBinary({ logger })).path, dataDir: path.join(tempDir, 'deadlock'), logger, stopTimeoutMs: 2_000 });
+    const dataDir = await makeTempDir('ferretdb-deadlock');
+    const server = new EmbeddedFerretDb({ binaryPath: (await ensureFerretDbBinary({ logger })).path, dataDir, logger, stopTimeoutMs: 2_000 });
     let client: MongoClient | null = null;
     t.after(async () => {
       await client?.close(true);
       await server.stop(); // the wedged server ignores SIGTERM: this ends in SIGKILL after 2 s
+      await rm(dataDir, { recursive: true, force: true });
     });
     await server.start();
     client = new MongoClient(server.uri, { maxPoolSize: 1 });

@@ -4,29 +4,19 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import type { Filter } from 'mongodb';
 import mongoose from 'mongoose';
-import { createLogger } from '../logger.js';
-import { openDatabase, type Database } from './database.js';
-
-const logger = createLogger({ level: 'silent' });
+import { openTempDatabase } from '../../../../test/helpers/temp-database.js';
+import type { Database } from './database.js';
 
 describe('FerretDB with Garrison patch: filter pushdown', () => {
-  let tempDir = '';
   let database: Database;
+  let remove: (() => Promise<void>) | undefined;
 
   before(async () => {
-    tempDir = await fs.mkdtemp(path.join(os.tmpdir(), 'garrison-ferretdb-patch-'));
-    database = await openDatabase({ dataDir: tempDir, logger });
+    ({ database, remove } = await openTempDatabase('ferretdb-patch'));
   });
-
-  after(async () => {
-    await database?.close();
-    await fs.rm(tempDir, { recursive: true, force: true });
-  });
+  after(() => remove?.());
 
   it('finds, updates and deletes by _id through the _id index (Garrison patch), with exactly MongoDB results', async () => {
     const probe = database.db.collection<{ _id: string | number | mongoose.Types.ObjectId; state: string; n: number }>('id_pushdown_probe');
