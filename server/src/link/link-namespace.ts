@@ -28,6 +28,7 @@ import { AppError } from '../platform/errors.js';
 import type { PresenceReason } from '../modules/fleet/sensor-model.js';
 import { sensorCertificateOf } from '../modules/enrollment/enrollment-service.js';
 import { signSensorCsr } from '../modules/pki/sensor-certificate.js';
+import { IDS_PER_IN_READ } from '../platform/database/database.js';
 import { peerIdentity } from './peer-certificate.js';
 import { PipelinedBatch } from './pipelined-batch.js';
 import type { PresenceTracker } from './presence-tracker.js';
@@ -47,8 +48,6 @@ export type LinkNamespace = Namespace<SensorToConsoleEvents, ConsoleToSensorEven
 const SENSOR_CERTIFICATE_VALIDITY_DAYS = 90;
 /** Handshakes whose sensor lookup may wait at once; see the load-shedding note in the middleware. */
 const MAX_LOOKUPS_WAITING = 1000;
-/** Handshakes checked by one database read (pipelined-batch.ts). */
-const LOOKUPS_PER_READ = 500;
 /**
  * A handshake is refused with 'busy' when its lookup would likely wait longer than this: socket.io gives a
  * handshake 10 s (connectTimeout), and a refusal now costs the sensor less than a timeout later.
@@ -81,7 +80,7 @@ export function setUpLinkNamespace(namespace: LinkNamespace, options: LinkNamesp
   const { context, presence, live } = options;
   const logger = context.logger.child({ component: 'link' });
   const fleet = () => context.services.get('fleet');
-  const lookups = new PipelinedBatch((requests: Array<{ sensorId: string; serialNumber: string }>) => fleet().checkLinkCertificates(requests), LOOKUPS_PER_READ);
+  const lookups = new PipelinedBatch((requests: Array<{ sensorId: string; serialNumber: string }>) => fleet().checkLinkCertificates(requests), IDS_PER_IN_READ);
   /** Smoothed time a lookup took, waiting included (ms): how long the database queue is right now. */
   let lookupMs = 0;
   const linkedSinceNotice = new Set<string>();

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { Filter, MongoServerError } from 'mongodb';
 import type { Model } from 'mongoose';
 import type { ConsoleContext } from '../../platform/console-module.js';
+import { IDS_PER_IN_READ } from '../../platform/database/database.js';
 import { AppError } from '../../platform/errors.js';
 import type { Logger } from '../../platform/logger.js';
 import type { SensorDocument } from '../fleet/sensor-model.js';
@@ -25,9 +26,6 @@ import {
 import type { BackupRestorer, RestoreResult } from './backup-restore.js';
 import type { BackupRunner } from './backup-runner.js';
 import { dueSlot, effectiveSchedule } from './backup-schedules.js';
-
-/** Sensors per `$in` read in the schedule tick and the missing-backup check (the FerretDB pushdown takes up to 1,000). */
-const SENSORS_PER_READ = 500;
 
 export interface RunFilter {
   sensorId?: string | undefined;
@@ -154,10 +152,10 @@ export class BackupsService {
       return slot ? [{ sensor, targetId: schedule.targetId, slotKey: `scheduled:${slot.toISOString()}` }] : [];
     });
     // A slot stays due for its 2-hour catch-up window, so most due slots already have their run: find those
-    // with one read per SENSORS_PER_READ sensors (on the unique sensorId + slotKey index), not one per sensor.
+    // with one read per IDS_PER_IN_READ sensors (on the unique sensorId + slotKey index), not one per sensor.
     const existing = new Set<string>();
-    for (let start = 0; start < due.length; start += SENSORS_PER_READ) {
-      const chunk = due.slice(start, start + SENSORS_PER_READ);
+    for (let start = 0; start < due.length; start += IDS_PER_IN_READ) {
+      const chunk = due.slice(start, start + IDS_PER_IN_READ);
       const runs = await this.deps.store.runs
         .find({ sensorId: { $in: chunk.map((entry) => entry.sensor._id) }, slotKey: { $in: [...new Set(chunk.map((entry) => entry.slotKey))] } }, { projection: { sensorId: 1, slotKey: 1 } })
         .toArray();
@@ -177,8 +175,8 @@ export class BackupsService {
     const limitMs = policy.missingAfterHours * 3600_000;
     const sensors = await this.deps.sensors.find({ state: { $ne: 'revoked' } }, { _id: 1, name: 1, siteId: 1, zoneId: 1, enrolledAt: 1 }).lean<SensorDocument[]>().exec();
     const states = new Map<string, BackupSensorStateDocument>();
-    for (let start = 0; start < sensors.length; start += SENSORS_PER_READ) {
-      const ids = sensors.slice(start, start + SENSORS_PER_READ).map((sensor) => sensor._id);
+    for (let start = 0; start < sensors.length; start += IDS_PER_IN_READ) {
+      const ids = sensors.slice(start, start + IDS_PER_IN_READ).map((sensor) => sensor._id);
       for (const state of await this.deps.store.sensorState.find({ _id: { $in: ids } }).toArray()) states.set(state._id, state);
     }
     let raised = 0;

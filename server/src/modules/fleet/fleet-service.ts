@@ -18,7 +18,7 @@ import type { Collection } from 'mongodb';
 import { AppError } from '../../platform/errors.js';
 import type { EventBus } from '../../platform/event-bus.js';
 import type { Logger } from '../../platform/logger.js';
-import { bulkWriteInBatches, isDuplicateKeyError } from '../../platform/database/database.js';
+import { IDS_PER_IN_READ, bulkWriteInBatches, isDuplicateKeyError } from '../../platform/database/database.js';
 import { sensorRefOf } from './fleet-events.js';
 import type {
   FleetService,
@@ -37,10 +37,6 @@ import type { ZoneModel } from './zones/zone-model.js';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Two consoles enrolling one name at once settle in one or two rounds; more means something else is wrong. */
 const MAX_ENROLLMENT_ATTEMPTS = 5;
-/** Link handshakes checked by one `_id $in` read (the FerretDB pushdown takes up to 1,000 ids). */
-const LINK_CHECKS_PER_READ = 500;
-/** Sensors named by one `_id $in` read after a health flush (FerretDB's pushdown takes up to 1,000). */
-const HEALTH_NAMES_PER_READ = 500;
 
 export interface FleetDependencies {
   sensors: SensorModel;
@@ -173,9 +169,9 @@ export class Fleet implements FleetService {
     // the handshakes that arrived while the previous read ran, together.
     const ids = [...new Set(requests.map((request) => request.sensorId).filter((id) => UUID.test(id)))];
     const found = new Map<string, Pick<SensorDocument, '_id' | 'name' | 'zoneId' | 'state' | 'revokedAt' | 'certificate'>>();
-    for (let start = 0; start < ids.length; start += LINK_CHECKS_PER_READ) {
+    for (let start = 0; start < ids.length; start += IDS_PER_IN_READ) {
       const sensors = await this.deps.sensors
-        .find({ _id: { $in: ids.slice(start, start + LINK_CHECKS_PER_READ) } }, { name: 1, zoneId: 1, state: 1, revokedAt: 1, 'certificate.serialNumber': 1 })
+        .find({ _id: { $in: ids.slice(start, start + IDS_PER_IN_READ) } }, { name: 1, zoneId: 1, state: 1, revokedAt: 1, 'certificate.serialNumber': 1 })
         .lean<Array<Pick<SensorDocument, '_id' | 'name' | 'zoneId' | 'state' | 'revokedAt' | 'certificate'>>>();
       for (const sensor of sensors) found.set(sensor._id, sensor);
     }
@@ -222,9 +218,9 @@ export class Fleet implements FleetService {
       })),
       { ordered: false },
     );
-    for (let start = 0; start < ids.length; start += HEALTH_NAMES_PER_READ) {
+    for (let start = 0; start < ids.length; start += IDS_PER_IN_READ) {
       const sensors = await this.deps.sensors
-        .find({ _id: { $in: ids.slice(start, start + HEALTH_NAMES_PER_READ) }, state: { $ne: 'revoked' } }, { _id: 1, name: 1, siteId: 1, zoneId: 1 })
+        .find({ _id: { $in: ids.slice(start, start + IDS_PER_IN_READ) }, state: { $ne: 'revoked' } }, { _id: 1, name: 1, siteId: 1, zoneId: 1 })
         .lean<Array<Pick<SensorDocument, '_id' | 'name' | 'siteId' | 'zoneId'>>>();
       for (const sensor of sensors) {
         const update = latest.get(sensor._id);

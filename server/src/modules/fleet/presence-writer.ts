@@ -17,14 +17,11 @@
  * findOneAndUpdate per change.
  */
 import type { AnyBulkWriteOperation, Collection } from 'mongodb';
-import { bulkWriteInBatches } from '../../platform/database/database.js';
+import { IDS_PER_IN_READ, bulkWriteInBatches } from '../../platform/database/database.js';
 import type { EventBus } from '../../platform/event-bus.js';
 import type { PresenceUpdate } from './fleet-service-contract.js';
 import type { SensorDocument, SensorModel } from './sensor-model.js';
 import { sensorRefOf } from './fleet-events.js';
-
-/** Sensors read by one `_id $in` query (the FerretDB pushdown takes up to 1,000 ids). */
-const SENSORS_PER_READ = 500;
 
 type PresenceFields = Pick<SensorDocument, '_id' | 'name' | 'siteId' | 'zoneId' | 'state' | 'stateSince'>;
 
@@ -39,9 +36,9 @@ export async function writePresence(sensors: SensorModel, collection: Collection
   const bySensor = new Map<string, PresenceUpdate[]>();
   for (const update of updates) bySensor.set(update.sensorId, [...(bySensor.get(update.sensorId) ?? []), update]);
   const ids = [...bySensor.keys()];
-  for (let start = 0; start < ids.length; start += SENSORS_PER_READ) {
+  for (let start = 0; start < ids.length; start += IDS_PER_IN_READ) {
     const current = await sensors
-      .find({ _id: { $in: ids.slice(start, start + SENSORS_PER_READ) } }, { _id: 1, name: 1, siteId: 1, zoneId: 1, state: 1, stateSince: 1 })
+      .find({ _id: { $in: ids.slice(start, start + IDS_PER_IN_READ) } }, { _id: 1, name: 1, siteId: 1, zoneId: 1, state: 1, stateSince: 1 })
       .lean<PresenceFields[]>();
     const writes = current.flatMap((sensor) => foldChanges(sensor, bySensor.get(sensor._id) ?? []) ?? []);
     if (writes.length === 0) continue;

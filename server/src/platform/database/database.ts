@@ -187,6 +187,13 @@ export function isDuplicateKeyError(error: unknown): boolean {
  */
 export const MAX_OPERATIONS_PER_BULK_WRITE = 50;
 
+/**
+ * Ids per `_id $in` (or other `$in`) read: Garrison's FerretDB patch pushes an
+ * `$in` of up to 1,000 values down to SQL; half that keeps each read well inside
+ * it and its answer to a few hundred kilobytes.
+ */
+export const IDS_PER_IN_READ = 500;
+
 export interface BulkWriteCounts {
   insertedCount: number;
   matchedCount: number;
