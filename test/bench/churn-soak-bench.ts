@@ -9,7 +9,7 @@
  *   npm run bench -- soak [--sensors 1000] [--churn 0.2] [--minutes 30] [--sample-seconds 30]
  *                         [--heartbeat-ms 30000] [--connect-rate 20] [--workers 2]
  *                         [--link-timeout-seconds 1800] [--back-wait-seconds 120]
- *                         [--flat-kib-per-link-hour 1.5] [--heap-snapshots]
+ *                         [--flat-kib-per-link-hour 1.5] [--heap-snapshots] [--against console|baseline]
  *
  * Idle memory is measured before any sensor enrols. The soak begins once
  * every sensor has linked at least once (churn runs from the start); then the
@@ -36,21 +36,38 @@
  * warm-up and at the end, and prints what grew in between (soak-heap-diff.ts);
  * writing one leaves the console's RSS far higher, so RSS is then not judged.
  * Prints a table and a verdict, writes JSON under test/bench/results/.
+ *
+ * --against baseline soaks the bare baseline server instead
+ * (soak-baseline-server.ts: the link bench's socket.io server over the same
+ * mutual TLS, no application logic), to attribute growth: if RSS grows there
+ * as on the console under the same churn, it is Node, OpenSSL or the
+ * allocator, not Garrison. The baseline cannot enrol, so the console still
+ * starts (nothing is measured on it) and the fleet enrols and links to it
+ * once; then the console stops and the baseline listens on its link port
+ * with a copy of its CA, server certificate and master key, and the fleet's
+ * LinkClients come back by themselves (same address, CA and certificate). Its
+ * idle memory is one sample as soon as it listens, while the sensors are
+ * already reconnecting (so idle errs high and per-link figures low); the soak
+ * begins once 95 % of the sensors show linked to it, and is sampled and
+ * judged exactly as the console's.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { copyFile, cp, mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { makeTempDir } from '../helpers/test-console.js';
 import { startFleet, type RunningFleet } from '../fleet/fleet-simulator.js';
-import { startBenchChild, type Answer } from './bench-child.js';
+import { startBenchChild, type Answer, type BenchChild } from './bench-child.js';
 import { compareHeapSnapshots, formatHeapGrowth } from './soak-heap-diff.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const TARGET_KIB_PER_LINK = 150;
 const WARM_UP_SHARE = 0.2;
 const IDLE_SETTLE_MS = 20_000;
+/** --against baseline: the share of the fleet that must show linked to the baseline before the soak begins. */
+const BASELINE_LINKED_SHARE = 0.95;
+const BASELINE_START_TIMEOUT_MS = 60_000;
 
 const { values } = parseArgs({
   options: {
@@ -65,6 +82,7 @@ const { values } = parseArgs({
     'back-wait-seconds': { type: 'string', default: '120' },
     'flat-kib-per-link-hour': { type: 'string', default: '1.5' },
     'heap-snapshots': { type: 'boolean', default: false },
+    against: { type: 'string', default: 'console' },
   },
 });
 const options = z
@@ -80,6 +98,7 @@ const options = z
     'back-wait-seconds': z.coerce.number().int().min(0),
     'flat-kib-per-link-hour': z.coerce.number().positive(),
     'heap-snapshots': z.boolean(),
+    against: z.enum(['console', 'baseline'], 'is console (the default) or baseline (the bare socket.io server over the same mutual TLS)'),
   })
   .parse(values);
 
@@ -103,6 +122,10 @@ interface Sample {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Rejects with `failure` if `work` has not settled within `ms` (a child that dies before `ready` never answers). */
+const within = <T>(work: Promise<T>, ms: number, failure: string) =>
+  Promise.race([work, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(failure)), ms).unref())]);
+const masterKeyFile = (directory: string) => path.join(directory, '..', `${path.basename(directory)}.master.key`);
 const kib = (bytes: number) => Math.round(bytes / 1024);
 const mib = (bytes: number) => Math.round((bytes / 1048576) * 10) / 10;
 
@@ -133,33 +156,36 @@ await mkdir(resultsDir, { recursive: true });
 const stamp = new Date().toISOString().replace(/[:.]/g, '-');
 const dataDir = await makeTempDir('soak');
 const consoleChild = startBenchChild(path.join(here, 'soak-console.ts'), [dataDir], { GARRISON_LINK_HEALTH_INTERVAL_MS: String(options['heartbeat-ms']) });
-const memory = async (): Promise<Answer> => consoleChild.ask({ kind: 'memory' }, 'memory');
-const results: Record<string, unknown> = { at: new Date().toISOString(), node: process.version, options };
+// --against baseline: the baseline server's copy of the console's pki/ folder (the console removes its data as it stops).
+const baselineDir = options.against === 'baseline' ? await makeTempDir('soak-baseline') : null;
+// Set inside switchToBaseline: typed by its initialiser so the finally block does not narrow it to null.
+let baselineChild = null as BenchChild | null;
+/** The process measured: the console, or the baseline server once it has taken over the link port. */
+let measured: BenchChild = consoleChild;
+const memory = async (): Promise<Answer> => measured.ask({ kind: 'memory' }, 'memory');
+const results: Record<string, unknown> = { at: new Date().toISOString(), node: process.version, against: options.against, options };
 const samples: Sample[] = [];
 const snapshots: string[] = [];
 let fleet: RunningFleet | null = null;
 let exitCode = 0;
-// Ctrl-C or SIGTERM: close every link, stop the console and remove their folders before exiting.
+const removeBaselineData = async () => {
+  if (!baselineDir) return;
+  await rm(baselineDir, { recursive: true, force: true });
+  await rm(masterKeyFile(baselineDir), { force: true });
+};
+// Ctrl-C or SIGTERM: close every link, stop the console (and baseline) and remove their folders before exiting.
 const interrupt = () => {
   console.error('interrupted: stopping the fleet and the console…');
-  void Promise.allSettled([fleet?.stop(), consoleChild.stop()]).then(() => process.exit(130));
+  void Promise.allSettled([fleet?.stop(), consoleChild.stop(), baselineChild?.stop()])
+    .then(removeBaselineData)
+    .then(() => process.exit(130));
 };
 process.once('SIGINT', interrupt);
 process.once('SIGTERM', interrupt);
 try {
   const ready = await consoleChild.ready;
-  // Idle: the lowest of a few samples once start-up has settled (its garbage and freed pages go back slowly), so
-  // per-link figures err high, not low.
-  await sleep(IDLE_SETTLE_MS);
-  const idleSamples: Answer[] = [];
-  for (let index = 0; index < 3; index += 1) {
-    if (index > 0) await sleep(5000);
-    idleSamples.push(await memory());
-  }
-  const lowest = (key: string) => Math.min(...idleSamples.map((sample) => Number(sample[key])));
-  const idle: Answer = { rssBytes: lowest('rssBytes'), heapUsedBytes: lowest('heapUsedBytes'), databaseRssBytes: lowest('databaseRssBytes') };
-  results.idle = { rssMiB: mib(Number(idle.rssBytes)), heapUsedMiB: mib(Number(idle.heapUsedBytes)), databaseRssMiB: mib(Number(idle.databaseRssBytes)) };
-  console.error(`idle console: RSS ${mib(Number(idle.rssBytes))} MiB, heap ${mib(Number(idle.heapUsedBytes))} MiB; linking ${options.sensors} sensors (churn ${options.churn}/min from the start)…`);
+  const consoleIdle = options.against === 'console' ? await idleConsole() : null;
+  console.error(`linking ${options.sensors} sensors to the console (churn ${options.churn}/min from the start)…`);
 
   const linkingStartedAt = performance.now();
   fleet = await startFleet(
@@ -183,7 +209,9 @@ try {
     await sleep(5000);
   }
   results.linkAllSeconds = Math.round((performance.now() - linkingStartedAt) / 1000);
-  console.error(`every sensor linked once after ${String(results.linkAllSeconds)} s; soaking for ${options.minutes} min, a sample every ${options['sample-seconds']} s…`);
+  console.error(`every sensor linked once after ${String(results.linkAllSeconds)} s`);
+  const idle = consoleIdle ?? (await switchToBaseline(Number(ready.linkPort)));
+  console.error(`soaking the ${options.against} for ${options.minutes} min, a sample every ${options['sample-seconds']} s…`);
 
   const soakStartedAt = performance.now();
   const soakMs = options.minutes * 60_000;
@@ -208,7 +236,7 @@ try {
       eventLoopP99Ms: Math.round(Number(answer.eventLoopP99Ms)),
       warnings: (answer.warnings as string[]).length,
     };
-    for (const line of (answer.warnings as string[]).slice(0, 3)) console.error(`    console: ${line.slice(0, 300)}`);
+    for (const line of (answer.warnings as string[]).slice(0, 3)) console.error(`    ${options.against}: ${line.slice(0, 300)}`);
     samples.push(sample);
     console.error(
       `  ${sample.minute.toFixed(1).padStart(5)} min  RSS ${mib(sample.rssBytes)} MiB  heap ${mib(sample.heapUsedBytes)} MiB (code ${mib(sample.codeSpaceBytes)})  external ${mib(sample.externalBytes)} MiB  db ${mib(sample.databaseRssBytes)} MiB  ` +
@@ -217,11 +245,11 @@ try {
     const warmUpEnded = due >= soakMs * WARM_UP_SHARE && snapshots.length === 0;
     if (options['heap-snapshots'] && (warmUpEnded || due + options['sample-seconds'] * 1000 > soakMs)) {
       const file = path.join(resultsDir, `churn-soak-${stamp}-${snapshots.length === 0 ? 'warm' : 'end'}.heapsnapshot`);
-      snapshots.push(String((await consoleChild.ask({ kind: 'heap-snapshot', file }, 'heap-snapshot')).file));
+      snapshots.push(String((await measured.ask({ kind: 'heap-snapshot', file }, 'heap-snapshot')).file));
       console.error(`  heap snapshot: ${path.relative(process.cwd(), file)}`);
     }
   }
-  const away = await consoleChild.ask({ kind: 'left-behind', waitMs: options['back-wait-seconds'] * 1000 }, 'left-behind');
+  const away = await measured.ask({ kind: 'left-behind', waitMs: options['back-wait-seconds'] * 1000 }, 'left-behind');
   results.leftBehind = { awayAtEnd: away.awayAtEnd, stillAway: away.stillAway, examples: away.examples };
   results.fleetFailed = (fleet.counts().failed ?? 0) + (fleet.counts()['enrol-failed'] ?? 0);
   Object.assign(results, summarise(idle, samples, Number(away.stillAway)));
@@ -236,6 +264,58 @@ try {
 } finally {
   await fleet?.stop();
   await consoleChild.stop();
+  await baselineChild?.stop();
+  await removeBaselineData();
+}
+
+/**
+ * The console's idle memory: the lowest of a few samples once start-up has settled (its garbage and freed pages
+ * go back slowly), so per-link figures err high, not low.
+ */
+async function idleConsole(): Promise<Answer> {
+  await sleep(IDLE_SETTLE_MS);
+  const idleSamples: Answer[] = [];
+  for (let index = 0; index < 3; index += 1) {
+    if (index > 0) await sleep(5000);
+    idleSamples.push(await memory());
+  }
+  const lowest = (key: string) => Math.min(...idleSamples.map((sample) => Number(sample[key])));
+  const idle: Answer = { rssBytes: lowest('rssBytes'), heapUsedBytes: lowest('heapUsedBytes'), databaseRssBytes: lowest('databaseRssBytes') };
+  results.idle = { rssMiB: mib(Number(idle.rssBytes)), heapUsedMiB: mib(Number(idle.heapUsedBytes)), databaseRssMiB: mib(Number(idle.databaseRssBytes)) };
+  console.error(`idle console: RSS ${mib(Number(idle.rssBytes))} MiB, heap ${mib(Number(idle.heapUsedBytes))} MiB`);
+  return idle;
+}
+
+/**
+ * --against baseline: stops the console and starts the baseline server on its link port, with a copy of its
+ * pki/ folder and master key (the console removes its data as it stops); the fleet's LinkClients come back by
+ * themselves. Returns the baseline's idle memory: one sample as soon as it listens, while the sensors are
+ * already reconnecting, so it errs high (per-link figures err low). Waits until 95 % of the fleet shows linked.
+ */
+async function switchToBaseline(linkPort: number): Promise<Answer> {
+  if (!baselineDir) throw new Error('no data directory for the baseline');
+  await cp(path.join(dataDir, 'pki'), path.join(baselineDir, 'pki'), { recursive: true, filter: (source) => !source.endsWith('.lock') });
+  await copyFile(masterKeyFile(dataDir), masterKeyFile(baselineDir));
+  console.error(`stopping the console; the baseline server takes over its link port ${linkPort}…`);
+  await consoleChild.stop();
+  const child = startBenchChild(path.join(here, 'soak-baseline-server.ts'), [baselineDir, String(linkPort), String(options['heartbeat-ms']), String(options.sensors)]);
+  baselineChild = child;
+  await within(child.ready, BASELINE_START_TIMEOUT_MS, `the baseline server did not listen on port ${linkPort} within ${BASELINE_START_TIMEOUT_MS / 1000} s`);
+  measured = child;
+  const idle = await memory();
+  results.idle = { rssMiB: mib(Number(idle.rssBytes)), heapUsedMiB: mib(Number(idle.heapUsedBytes)), databaseRssMiB: 0 };
+  const wanted = Math.ceil(options.sensors * BASELINE_LINKED_SHARE);
+  console.error(`idle baseline (sensors already reconnecting): RSS ${mib(Number(idle.rssBytes))} MiB, heap ${mib(Number(idle.heapUsedBytes))} MiB; waiting for ${wanted} links…`);
+  const startedAt = performance.now();
+  for (;;) {
+    const answer = await child.ask({ kind: 'links' }, 'links');
+    if (Number(answer.links) >= wanted) break;
+    if (performance.now() - startedAt > options['link-timeout-seconds'] * 1000) throw new Error(`only ${String(answer.links)} of ${options.sensors} sensors linked to the baseline within ${options['link-timeout-seconds']} s`);
+    await sleep(2000);
+  }
+  results.baselineLinkedSeconds = Math.round((performance.now() - startedAt) / 1000);
+  console.error(`${wanted} of ${options.sensors} sensors linked to the baseline after ${String(results.baselineLinkedSeconds)} s`);
+  return idle;
 }
 
 function summarise(idle: Answer, all: Sample[], stillAway: number): Record<string, unknown> {
