@@ -16,7 +16,9 @@
  * 2. `smbclient put` of a file of the same size onto the same share in the
  *    same run (credentials file, 0600), once before and once after the backup,
  *    and the ratio of the throughputs (Garrison / both puts together), end to
- *    end and for the transfer alone.
+ *    end and for the transfer alone. For both, the whole machine's CPU
+ *    (machine-cpu.ts: CPU-seconds per GiB and how busy the cores were): when
+ *    both keep every core busy, that, not any one process, bounds the ratio.
  * 3. `--parallel` sensors of `--parallel-size` each backed up at once (the
  *    console runs four at a time): total time, aggregate throughput, peak RSS.
  * Prints a table and writes JSON under test/bench/results/.
@@ -35,6 +37,7 @@ import { startSamba } from '../helpers/samba.js';
 import { makeTempDir, startTestConsole, type TestConsole } from '../helpers/test-console.js';
 import { createTestSensor, singleUseConnectionString, type TestSensor } from '../helpers/test-sensors.js';
 import { api, signInAsAdmin } from '../helpers/test-session.js';
+import { cpuBetween, describeCpuUse, sampleMachineCpu, type CpuSample } from './machine-cpu.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const run = promisify(execFile);
@@ -180,15 +183,15 @@ async function bench(): Promise<void> {
     const zone = await api<{ id: string }>(testConsole, 'POST', '/zones', { headers, body: { siteId: site.body.id, name: 'Bench' } });
     await api(testConsole, 'POST', '/backups/schedules', { headers, body: { scope: 'zone', scopeId: zone.body.id, time: '03:00', targetId: target.body.id } });
 
-    /** When the last archive of each sensor was produced (start and end, performance.now()). */
-    const tarTimes = new Map<string, { started: number; ended: number }>();
+    /** When the last archive of each sensor was produced (start and end, performance.now()), and the machine's CPU then. */
+    const tarTimes = new Map<string, { started: number; ended: number; cpuAtEnd: CpuSample | null }>();
     async function sensorWith(name: string, bytes: number): Promise<{ sensor: TestSensor; sensorId: string }> {
       const sensor = await createTestSensor(name);
       const produce = sensor.core.produceBackup.bind(sensor.core);
       sensor.core.produceBackup = async (targetFile: string) => {
         const started = performance.now();
         const produced = await produce(targetFile);
-        tarTimes.set(name, { started, ended: performance.now() });
+        tarTimes.set(name, { started, ended: performance.now(), cpuAtEnd: sampleMachineCpu() });
         return produced;
       };
       sensors.push(sensor);
@@ -200,7 +203,7 @@ async function bench(): Promise<void> {
       return { sensor, sensorId: (await sensor.store.load())?.sensorId ?? '' };
     }
 
-    async function backUp(sensorIds: string[]): Promise<{ ms: number; bytes: number; ended: number }> {
+    async function backUp(sensorIds: string[]): Promise<{ ms: number; bytes: number; ended: number; cpuAtEnd: CpuSample | null }> {
       const started = performance.now();
       const runIds = await Promise.all(sensorIds.map(async (id) => (await api<{ id: string }>(testConsole, 'POST', `/sensors/${id}/backups`, { headers })).body.id));
       let bytes = 0;
@@ -215,7 +218,7 @@ async function bench(): Promise<void> {
           await new Promise((resolve) => setTimeout(resolve, 200));
         }
       }
-      return { ms: performance.now() - started, bytes, ended: performance.now() };
+      return { ms: performance.now() - started, bytes, ended: performance.now(), cpuAtEnd: sampleMachineCpu() };
     }
 
     // `smbclient put` of a file of the backup's size to the same share, once before and once after
@@ -226,15 +229,17 @@ async function bench(): Promise<void> {
     await writeData(baselineFile, size);
     const credentials = path.join(work, 'smb-credentials');
     await writeFile(credentials, `username = ${samba.user}\npassword = ${samba.password}\n`, { mode: 0o600 });
-    async function smbclientPut(name: string): Promise<{ ms: number; bytes: number }> {
+    async function smbclientPut(name: string): Promise<{ ms: number; bytes: number; cpu: ReturnType<typeof cpuBetween> }> {
       await run('sync', []);
+      const cpuBefore = sampleMachineCpu();
       const started = performance.now();
       await run('smbclient', [`//${samba.normal.host}/${samba.normal.share}`, '-p', String(samba.normal.port), '-A', credentials, '-c', `put ${baselineFile} ${name}`], { maxBuffer: 1024 * 1024 });
       const ms = performance.now() - started;
+      const cpu = cpuBetween(cpuBefore, sampleMachineCpu());
       const stored = path.join(samba.normal.path, name);
       const bytes = (await stat(stored)).size;
       await rm(stored, { force: true });
-      return { ms, bytes };
+      return { ms, bytes, cpu };
     }
 
     // 1. One large backup, between two `smbclient put`s.
@@ -248,6 +253,8 @@ async function bench(): Promise<void> {
     const tarMs = tar.ended - tar.started;
     // From the finished archive to the run's success (polled every 200 ms): what `smbclient put` of a file compares with.
     const transferMs = single.ended - tar.ended;
+    // The machine's CPU over the transfer (everything: sensor, console, smbclient, smbd), against `smbclient put`'s.
+    const transferCpu = cpuBetween(tar.cpuAtEnd, single.cpuAtEnd);
     const through = singlePeak.uploads[0] ?? { receiveMs: Number.NaN, waitedForTargetMs: null, commitMs: Number.NaN };
     const waitedForSmbclientMs = through.waitedForTargetMs ?? Number.NaN;
     const putAfter = await smbclientPut('bench-baseline-after.tar');
@@ -283,6 +290,8 @@ async function bench(): Promise<void> {
           throughConsoleSeconds: through.receiveMs / 1000,
           consoleWaitingForSmbclientSeconds: waitedForSmbclientMs / 1000,
           sizeCheckAndRenameSeconds: through.commitMs / 1000,
+          machineCpuSecondsPerGiB: transferCpu ? transferCpu.busySeconds / (single.bytes / 1024 ** 3) : null,
+          machineCpuUtilisation: transferCpu?.utilisation ?? null,
         },
       },
       smbclientPut: {
@@ -291,6 +300,8 @@ async function bench(): Promise<void> {
         mibPerSecond: rate(baselineBytes, baselineMs),
         beforeMibPerSecond: rate(putBefore.bytes, putBefore.ms),
         afterMibPerSecond: rate(putAfter.bytes, putAfter.ms),
+        machineCpuSecondsPerGiB: putBefore.cpu ? putBefore.cpu.busySeconds / (putBefore.bytes / 1024 ** 3) : null,
+        machineCpuUtilisation: putBefore.cpu?.utilisation ?? null,
       },
       garrisonToSmbclientRatio: rate(single.bytes, single.ms) / rate(baselineBytes, baselineMs),
       transferToSmbclientRatio: rate(single.bytes, transferMs) / rate(baselineBytes, baselineMs),
@@ -310,11 +321,13 @@ async function bench(): Promise<void> {
       ['    of which bytes through the console', `${(through.receiveMs / 1000).toFixed(1)} s`],
       ['      console waiting for smbclient', `${(waitedForSmbclientMs / 1000).toFixed(1)} s (the rest: waiting for the sensor's upload, or working)`],
       ['    of which size check + rename', `${(through.commitMs / 1000).toFixed(1)} s`],
+      ['    machine CPU over the transfer', describeCpuUse(transferCpu, single.bytes)],
       ['  console CPU time', `${singlePeak.cpuSeconds.toFixed(1)} s; event-loop delay p99 ${singlePeak.loopDelayP99Ms.toFixed(0)} ms, max ${singlePeak.loopDelayMaxMs.toFixed(0)} ms`],
       [
         'smbclient put, same size, same share',
         `${result.smbclientPut.mibPerSecond.toFixed(1)} MiB/s (before ${result.smbclientPut.beforeMibPerSecond.toFixed(1)}, after ${result.smbclientPut.afterMibPerSecond.toFixed(1)})`,
       ],
+      ['  machine CPU, smbclient put (before)', describeCpuUse(putBefore.cpu, putBefore.bytes)],
       ['Garrison / smbclient, end to end', result.garrisonToSmbclientRatio.toFixed(2)],
       ['Garrison / smbclient, transfer only', result.transferToSmbclientRatio.toFixed(2)],
       ['console peak RSS growth (one backup)', `${result.single.consolePeakRssGrowthMiB.toFixed(1)} MiB`],
