@@ -34,14 +34,23 @@ const env = { GARRISON_LOG_LEVEL: 'warn', ...tuning, GARRISON_LINK_PORT: linkPor
 // wrapped before the console opens its connection). `duration` is the time on the wire for each command, not the
 // wait for the one pooled connection, so the totals add up to how busy the embedded database was.
 const databaseTime = new Map<string, { count: number; totalMs: number }>();
+/** The top-level fields a command filters on, e.g. " {zoneId,state}", so that two reads of one collection tell apart. */
+function filterShape(command: Record<string, unknown>): string {
+  const updates = command.updates as Array<{ q?: unknown }> | undefined;
+  const pipeline = command.pipeline as Array<Record<string, unknown>> | undefined;
+  const filter = command.filter ?? command.query ?? updates?.[0]?.q ?? (command.deletes as Array<{ q?: unknown }> | undefined)?.[0]?.q ?? pipeline?.[0]?.$match;
+  return filter && typeof filter === 'object' ? ` {${Object.keys(filter).join(',')}}` : '';
+}
 const createConnection = mongoose.createConnection.bind(mongoose);
 mongoose.createConnection = ((uri: string, options: ConnectOptions = {}) => {
   const connection = createConnection(uri, { ...options, monitorCommands: true });
   const client = connection.getClient();
   const keys = new Map<number, string>();
   client.on('commandStarted', (event: CommandStartedEvent) => {
-    const collection: unknown = event.command[event.commandName];
-    keys.set(event.requestId, `${event.commandName}${typeof collection === 'string' ? ` ${collection}` : ''}`);
+    const command = event.command;
+    // getMore names its collection in `collection`; the others under their own name.
+    const collection: unknown = event.commandName === 'getMore' ? command.collection : command[event.commandName];
+    keys.set(event.requestId, `${event.commandName}${typeof collection === 'string' ? ` ${collection}` : ''}${filterShape(command)}`);
   });
   const record = (event: CommandSucceededEvent | CommandFailedEvent) => {
     const key = keys.get(event.requestId) ?? event.commandName;
