@@ -30,7 +30,7 @@ import { sensorCertificateOf } from '../modules/enrollment/enrollment-service.js
 import { signSensorCsr } from '../modules/pki/sensor-certificate.js';
 import { IDS_PER_IN_READ } from '../platform/database/database.js';
 import { peerIdentity } from './peer-certificate.js';
-import { PipelinedBatch } from './pipelined-batch.js';
+import { PipelinedBatch } from '../platform/pipelined-batch.js';
 import type { PresenceTracker } from './presence-tracker.js';
 
 export interface LinkSocketData {

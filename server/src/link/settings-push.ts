@@ -27,7 +27,7 @@ import {
 import type { LinkSettingsResult, SensorPlacement } from '../modules/settings/settings-service.js';
 import type { ConsoleContext } from '../platform/console-module.js';
 import type { LinkSocket } from './link-namespace.js';
-import { PipelinedBatch } from './pipelined-batch.js';
+import { PipelinedBatch } from '../platform/pipelined-batch.js';
 
 /** Pushes in flight at once: a 5,000-sensor zone goes out in one go (each waiting push is a timer and a listener). */
 export const SETTINGS_PUSH_CONCURRENCY = 8192;

@@ -81,3 +81,44 @@ test('the threshold and clear level are configurable', async () => {
   monitor.stop();
   assert.deepEqual(seen.map((event) => [event.state, event.clockSkewMs]), [['detected', 5_001], ['cleared', 1_000]]);
 });
+
+test('after a restart, the first reports of a whole fleet read the stored states together and clear only the drifting ones', async () => {
+  const models = settingsModels(testConsole.garrison.database().connection);
+  const sensorIds = Array.from({ length: 300 }, () => randomUUID());
+  // Every third sensor was left drifting before the restart; the others have no drift stored (or no status at all).
+  await models.statuses.insertMany(
+    sensorIds.filter((_, index) => index % 3 === 0).map((sensorId) => ({ _id: sensorId, appliedRevision: null, lastResult: null, clockDrifting: true, clockDriftChangedAt: new Date() })),
+  );
+  const bus = new EventBus(testConsole.garrison.logger);
+  const monitor = new ClockDriftMonitor(models, bus, testConsole.garrison.logger);
+  // Counted at the model (the database behind it is real): every read of statuses, by many ids or one.
+  let reads = 0;
+  const find = models.statuses.find.bind(models.statuses);
+  const findOne = models.statuses.findOne.bind(models.statuses);
+  models.statuses.find = ((...args: Parameters<typeof find>) => {
+    reads += 1;
+    return find(...args);
+  }) as typeof find;
+  models.statuses.findOne = ((...args: Parameters<typeof findOne>) => {
+    reads += 1;
+    return findOne(...args);
+  }) as typeof findOne;
+  const seen: SensorClockDrift[] = [];
+  bus.on('sensor.clock-drift', (event) => void seen.push(event));
+  monitor.start();
+  try {
+    for (const sensorId of sensorIds) bus.publish('sensor.health-reported', report(sensorId, 500));
+    await monitor.idle();
+  } finally {
+    monitor.stop();
+    models.statuses.find = find;
+    models.statuses.findOne = findOne;
+  }
+  assert.deepEqual(
+    seen.map((event) => event.sensorId).sort(),
+    sensorIds.filter((_, index) => index % 3 === 0).sort(),
+    'exactly the sensors stored as drifting are cleared',
+  );
+  assert.ok(seen.every((event) => event.state === 'cleared'));
+  assert.ok(reads <= 3, `the 300 first reports read the stored states in ${reads} reads (one each before)`);
+});
