@@ -59,7 +59,7 @@ describe('planned restart', () => {
       await restarting.link({ baseMs: 200, capMs: 400 });
       await restarting.waitForState('connected', 10_000);
       assert.deepEqual(restartHint(1, 1500), { afterMs: 3502, spreadMs: 2000 }, 'after the stop and the start time; at least 2 s of spread');
-      assert.deepEqual(restartHint(5000, 11_000), { afterMs: 23_000, spreadMs: 50_000 }, '5,000 links: a 10 s stop, one second of spread per 100');
+      assert.deepEqual(restartHint(5000, 11_000), { afterMs: 23_000, spreadMs: 71_429 }, '5,000 links: a 10 s stop, one second of spread per 70');
 
       await testConsole.stop();
       const stoppedAt = performance.now();
