@@ -1,8 +1,21 @@
-/** Small pieces every benchmark child process uses: IPC replies, a comparable clock, a full GC. */
+/** Small pieces every benchmark child process uses: IPC requests and replies, a comparable clock, a full GC. */
+import type { z } from 'zod';
 
 /** Sends a reply to the parent bench over IPC (a no-op when run on its own). */
 export function send(message: unknown): void {
   process.send?.(message);
+}
+
+/**
+ * Answers the parent's requests: each is checked against `schema` (one that does not match gets
+ * { kind: 'error' }), and a handler that fails sends its error rather than leaving the parent waiting.
+ */
+export function answerRequests<T>(schema: z.ZodType<T>, handle: (request: T) => Promise<unknown>): void {
+  process.on('message', (raw) => {
+    const request = schema.safeParse(raw);
+    if (!request.success) return send({ kind: 'error', message: 'unknown request' });
+    handle(request.data).catch((error: unknown) => send({ kind: 'error', message: String(error) }));
+  });
 }
 
 /** Milliseconds since the epoch with sub-millisecond precision, comparable across processes on one machine. */

@@ -17,7 +17,7 @@ import { z } from 'zod';
 import { startTestConsole, type TestConsole } from '../helpers/test-console.js';
 import { standingConnectionString } from '../helpers/test-sensors.js';
 import { signInAsAdmin } from '../helpers/test-session.js';
-import { memoryAnswer, send } from './bench-process.js';
+import { answerRequests, memoryAnswer, send } from './bench-process.js';
 
 const requestSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('memory') }),
@@ -77,32 +77,28 @@ process.on('disconnect', () => {
   void testConsole.stop().finally(() => process.exit(1));
 });
 
-process.on('message', (raw) => {
-  const request = requestSchema.safeParse(raw);
-  if (!request.success) return send({ kind: 'error', message: 'unknown request' });
-  void (async () => {
-    switch (request.data.kind) {
-      case 'memory':
-        return send(memoryAnswer());
-      case 'database-time': {
-        const top = [...databaseTime].sort((a, b) => b[1].totalMs - a[1].totalMs).slice(0, 8);
-        databaseTime.clear();
-        return send({ kind: 'database-time', top: top.map(([command, entry]) => ({ command, count: entry.count, totalMs: Math.round(entry.totalMs), meanMs: Math.round((entry.totalMs / entry.count) * 10) / 10 })) });
-      }
-      case 'presence': {
-        const record = await testConsole.garrison.database().db.collection('sensors').findOne({ _id: request.data.sensorId as never });
-        return send({ kind: 'presence', state: record?.state ?? null, reason: record?.stateReason ?? null });
-      }
-      case 'stop': {
-        await testConsole.stop();
-        // What took long in the stop (modules log a slow stop as a warning; the link module says at info how it went).
-        for (const line of testConsole.logs.filter((entry) => /slow to stop|sensor link stopped/.test(entry))) process.stderr.write(`  console: ${line.trim().slice(0, 300)}\n`);
-        if (request.data.removeData) {
-          await rm(dataDir, { recursive: true, force: true });
-          await rm(path.join(dataDir, '..', `${path.basename(dataDir)}.master.key`), { force: true });
-        }
-        process.exit(0);
-      }
+answerRequests(requestSchema, async (request) => {
+  switch (request.kind) {
+    case 'memory':
+      return send(memoryAnswer());
+    case 'database-time': {
+      const top = [...databaseTime].sort((a, b) => b[1].totalMs - a[1].totalMs).slice(0, 8);
+      databaseTime.clear();
+      return send({ kind: 'database-time', top: top.map(([command, entry]) => ({ command, count: entry.count, totalMs: Math.round(entry.totalMs), meanMs: Math.round((entry.totalMs / entry.count) * 10) / 10 })) });
     }
-  })().catch((error: unknown) => send({ kind: 'error', message: String(error) }));
+    case 'presence': {
+      const record = await testConsole.garrison.database().db.collection('sensors').findOne({ _id: request.sensorId as never });
+      return send({ kind: 'presence', state: record?.state ?? null, reason: record?.stateReason ?? null });
+    }
+    case 'stop': {
+      await testConsole.stop();
+      // What took long in the stop (modules log a slow stop as a warning; the link module says at info how it went).
+      for (const line of testConsole.logs.filter((entry) => /slow to stop|sensor link stopped/.test(entry))) process.stderr.write(`  console: ${line.trim().slice(0, 300)}\n`);
+      if (request.removeData) {
+        await rm(dataDir, { recursive: true, force: true });
+        await rm(path.join(dataDir, '..', `${path.basename(dataDir)}.master.key`), { force: true });
+      }
+      process.exit(0);
+    }
+  }
 });

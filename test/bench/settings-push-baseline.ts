@@ -25,7 +25,7 @@ import { createLogger } from '../../server/src/platform/logger.js';
 import { loadMasterKey } from '../../server/src/platform/secrets/master-key.js';
 import { SecretBox } from '../../server/src/platform/secrets/secret-box.js';
 import { TLS_POLICY } from '../../server/src/platform/tls-policy.js';
-import { epochMs, memoryAnswer, send } from './bench-process.js';
+import { answerRequests, epochMs, memoryAnswer, send } from './bench-process.js';
 
 const requestSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('connected') }),
@@ -85,20 +85,16 @@ async function push(revision: number, settings: unknown, timeoutMs: number) {
   return { kind: 'pushed', startedAt, ackedAt, failed, cpuMicros: cpu.user + cpu.system };
 }
 
-process.on('message', (raw) => {
-  const request = requestSchema.safeParse(raw);
-  if (!request.success) return send({ kind: 'error', message: 'unknown request' });
-  void (async () => {
-    switch (request.data.kind) {
-      case 'connected':
-        return send({ kind: 'connected', count: sockets.size });
-      case 'push':
-        return send(await push(request.data.revision, request.data.settings, request.data.timeoutMs));
-      case 'memory':
-        return send(memoryAnswer());
-      case 'stop':
-        io.close();
-        process.exit(0);
-    }
-  })().catch((error: unknown) => send({ kind: 'error', message: String(error) }));
+answerRequests(requestSchema, async (request) => {
+  switch (request.kind) {
+    case 'connected':
+      return send({ kind: 'connected', count: sockets.size });
+    case 'push':
+      return send(await push(request.revision, request.settings, request.timeoutMs));
+    case 'memory':
+      return send(memoryAnswer());
+    case 'stop':
+      io.close();
+      process.exit(0);
+  }
 });

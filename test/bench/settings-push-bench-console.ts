@@ -28,7 +28,7 @@ import { consoleCaOf } from '../helpers/link-peers.js';
 import { seedSensors } from '../helpers/sensor-seed.js';
 import { api, signInAsAdmin } from '../helpers/test-session.js';
 import { startTestConsole } from '../helpers/test-console.js';
-import { epochMs, memoryAnswer, send } from './bench-process.js';
+import { answerRequests, epochMs, memoryAnswer, send } from './bench-process.js';
 
 const requestSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('seed'), names: z.array(z.string()), csrPem: z.string() }),
@@ -104,46 +104,42 @@ async function waitForAcks(revision: number, count: number, timeoutMs: number) {
   return { kind: 'acks', recordedAt: Object.fromEntries(recorded.get(revision) ?? []), failed: failed.get(revision) ?? 0, cpu };
 }
 
-process.on('message', (raw) => {
-  const request = requestSchema.safeParse(raw);
-  if (!request.success) return send({ kind: 'error', message: 'unknown request' });
-  void (async () => {
-    switch (request.data.kind) {
-      case 'seed': {
-        const ca = await consoleCaOf(testConsole);
-        const { csrPem, names } = request.data;
-        const signed: Array<{ sensorId: string; name: string; certificate: SignedSensorCertificate }> = [];
-        for (const name of names) {
-          const sensorId = randomUUID();
-          signed.push({ sensorId, name, certificate: await signSensorCsr({ ca, csrPem, sensorId, validityDays: 30 }) });
-        }
-        await seedSensors(testConsole.garrison.database().connection, signed.length, (index) => {
-          const { sensorId, name, certificate } = signed[index]!;
-          // Stored as enrolment stores it (fleet normalises the serial to lower case).
-          const stored = sensorCertificateOf(certificate);
-          return { _id: sensorId, name, hostname: name, state: 'never-connected', stateReason: 'enrolled', certificate: { ...stored, serialNumber: stored.serialNumber.toLowerCase() } };
-        });
-        return send({ kind: 'seeded', sensors: signed.map(({ sensorId, name, certificate }) => ({ sensorId, sensorName: name, certificatePem: certificate.certificatePem })) });
+answerRequests(requestSchema, async (request) => {
+  switch (request.kind) {
+    case 'seed': {
+      const ca = await consoleCaOf(testConsole);
+      const { csrPem, names } = request;
+      const signed: Array<{ sensorId: string; name: string; certificate: SignedSensorCertificate }> = [];
+      for (const name of names) {
+        const sensorId = randomUUID();
+        signed.push({ sensorId, name, certificate: await signSensorCsr({ ca, csrPem, sensorId, validityDays: 30 }) });
       }
-      case 'zone': {
-        await testConsole.garrison
-          .database()
-          .db.collection('sensors')
-          .updateMany({ _id: { $in: request.data.sensorIds as never[] } }, { $set: { siteId: site.body.id, zoneId: zone.body.id } });
-        return send({ kind: 'zoned' });
-      }
-      case 'mark':
-        return send({ kind: 'mark', cpu: await cpuNow() });
-      case 'acks':
-        return send(await waitForAcks(request.data.revision, request.data.count, request.data.timeoutMs));
-      case 'memory':
-        return send(memoryAnswer());
-      case 'stop': {
-        await testConsole.stop();
-        await rm(dataDir, { recursive: true, force: true });
-        await rm(path.join(dataDir, '..', `${path.basename(dataDir)}.master.key`), { force: true });
-        process.exit(0);
-      }
+      await seedSensors(testConsole.garrison.database().connection, signed.length, (index) => {
+        const { sensorId, name, certificate } = signed[index]!;
+        // Stored as enrolment stores it (fleet normalises the serial to lower case).
+        const stored = sensorCertificateOf(certificate);
+        return { _id: sensorId, name, hostname: name, state: 'never-connected', stateReason: 'enrolled', certificate: { ...stored, serialNumber: stored.serialNumber.toLowerCase() } };
+      });
+      return send({ kind: 'seeded', sensors: signed.map(({ sensorId, name, certificate }) => ({ sensorId, sensorName: name, certificatePem: certificate.certificatePem })) });
     }
-  })().catch((error: unknown) => send({ kind: 'error', message: String(error) }));
+    case 'zone': {
+      await testConsole.garrison
+        .database()
+        .db.collection('sensors')
+        .updateMany({ _id: { $in: request.sensorIds as never[] } }, { $set: { siteId: site.body.id, zoneId: zone.body.id } });
+      return send({ kind: 'zoned' });
+    }
+    case 'mark':
+      return send({ kind: 'mark', cpu: await cpuNow() });
+    case 'acks':
+      return send(await waitForAcks(request.revision, request.count, request.timeoutMs));
+    case 'memory':
+      return send(memoryAnswer());
+    case 'stop': {
+      await testConsole.stop();
+      await rm(dataDir, { recursive: true, force: true });
+      await rm(path.join(dataDir, '..', `${path.basename(dataDir)}.master.key`), { force: true });
+      process.exit(0);
+    }
+  }
 });

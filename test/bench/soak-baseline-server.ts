@@ -30,30 +30,14 @@
  * bench's baseline does not do, and one map entry per sensor, complete once
  * every sensor has come, so nothing the measuring keeps grows over the soak.
  */
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { TLSSocket } from 'node:tls';
-import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
 import { z } from 'zod';
 import { sensorIdFromCertificate } from '../../server/src/modules/pki/sensor-certificate.js';
-import { collectGarbage, send } from './bench-process.js';
+import { send } from './bench-process.js';
 import { listenBaselineLink } from './link-baseline-server.js';
+import { serveSoakRequests } from './soak-server-requests.js';
 
-const requestSchema = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('memory') }),
-  z.strictObject({ kind: z.literal('links') }),
-  z.strictObject({ kind: z.literal('heap-snapshot'), file: z.string().min(1) }),
-  z.strictObject({ kind: z.literal('left-behind'), waitMs: z.number().int().min(0) }),
-  z.strictObject({ kind: z.literal('stop') }),
-]);
 const argumentsSchema = z.tuple([z.string().min(1), z.coerce.number().int().min(1).max(65_535), z.coerce.number().int().positive(), z.coerce.number().int().min(1)]);
-
-const LOOP_RESOLUTION_MS = 10;
-
-/** Lets the loop-delay timer catch up after a pause this process caused itself, then forgets it. */
-async function forgetOwnPause(): Promise<void> {
-  await new Promise((resolve) => setTimeout(resolve, LOOP_RESOLUTION_MS * 3));
-  loopDelay.reset();
-}
 
 const [dataDir, linkPort, healthIntervalMs, fleetSize] = argumentsSchema.parse(process.argv.slice(2));
 const baseline = await listenBaselineLink({ dataDir, linkPort, healthIntervalMs });
@@ -95,47 +79,21 @@ baseline.links.on('connection', (socket) => {
   });
 });
 
-const loopDelay = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
-loopDelay.enable();
 send({ kind: 'ready', linkPort });
 
 process.on('disconnect', () => process.exit(1));
 // Ctrl-C reaches the whole process group: the bench coordinates the stop.
 process.on('SIGINT', () => undefined);
 
-function links(): { links: number; linkedOnce: number } {
+async function links(): Promise<{ links: number; linkedOnce: number }> {
   return { links: connected, linkedOnce: sensors.size };
-}
-
-async function memory(): Promise<Record<string, unknown>> {
-  // Read the loop delay before this request's own GC pause.
-  const eventLoopMaxMs = loopDelay.max / 1e6;
-  const eventLoopP99Ms = loopDelay.percentile(99) / 1e6;
-  collectGarbage();
-  const usage = process.memoryUsage();
-  await forgetOwnPause();
-  return {
-    kind: 'memory',
-    rssBytes: usage.rss,
-    heapUsedBytes: usage.heapUsed,
-    externalBytes: usage.external,
-    arrayBuffersBytes: usage.arrayBuffers,
-    codeSpaceBytes: getHeapSpaceStatistics().find((space) => space.space_name === 'code_space')?.space_used_size ?? 0,
-    databaseRssBytes: 0,
-    ...links(),
-    dropped: churn.dropped,
-    reconnected: churn.reconnected,
-    warnings: [],
-    eventLoopMaxMs,
-    eventLoopP99Ms,
-  };
 }
 
 /**
  * Sensors away now (linked here before and not connected, or never linked here); waits until each has come
  * back (linked again, whatever it did after) or waitMs passes. One never seen has no id here: it is counted, not named.
  */
-async function leftBehind(waitMs: number): Promise<Record<string, unknown>> {
+async function leftBehind(waitMs: number): Promise<{ awayAtEnd: number; stillAway: number; examples: unknown[] }> {
   back = new Set<string>();
   const returned = back;
   try {
@@ -146,7 +104,6 @@ async function leftBehind(waitMs: number): Promise<Record<string, unknown>> {
     while (Date.now() < deadline && (neverSeen() > 0 || away.some((sensorId) => !returned.has(sensorId)))) await new Promise((resolve) => setTimeout(resolve, 500));
     const still = away.filter((sensorId) => !returned.has(sensorId));
     return {
-      kind: 'left-behind',
       awayAtEnd,
       stillAway: still.length + neverSeen(),
       examples: [
@@ -159,26 +116,9 @@ async function leftBehind(waitMs: number): Promise<Record<string, unknown>> {
   }
 }
 
-process.on('message', (raw) => {
-  const request = requestSchema.safeParse(raw);
-  if (!request.success) return send({ kind: 'error', message: 'unknown request' });
-  void (async () => {
-    switch (request.data.kind) {
-      case 'memory':
-        return send(await memory());
-      case 'links':
-        return send({ kind: 'links', ...links() });
-      case 'heap-snapshot': {
-        collectGarbage();
-        const file = writeHeapSnapshot(request.data.file);
-        await forgetOwnPause();
-        return send({ kind: 'heap-snapshot', file });
-      }
-      case 'left-behind':
-        return send(await leftBehind(request.data.waitMs));
-      case 'stop':
-        baseline.close();
-        process.exit(0);
-    }
-  })().catch((error: unknown) => send({ kind: 'error', message: String(error) }));
+serveSoakRequests({
+  links,
+  counters: async () => ({ dropped: churn.dropped, reconnected: churn.reconnected, databaseRssBytes: 0, warnings: [] }),
+  leftBehind,
+  stop: async () => baseline.close(),
 });

@@ -16,29 +16,11 @@
  */
 import { readFile, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
-import { z } from 'zod';
 import { startTestConsole } from '../helpers/test-console.js';
 import { standingConnectionString } from '../helpers/test-sensors.js';
 import { signInAsAdmin } from '../helpers/test-session.js';
-import { collectGarbage, send } from './bench-process.js';
-
-const requestSchema = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('memory') }),
-  z.strictObject({ kind: z.literal('links') }),
-  z.strictObject({ kind: z.literal('heap-snapshot'), file: z.string().min(1) }),
-  z.strictObject({ kind: z.literal('left-behind'), waitMs: z.number().int().min(0) }),
-  z.strictObject({ kind: z.literal('stop') }),
-]);
-
-const LOOP_RESOLUTION_MS = 10;
-
-/** Lets the loop-delay timer catch up after a pause this process caused itself, then forgets it. */
-async function forgetOwnPause(): Promise<void> {
-  await new Promise((resolve) => setTimeout(resolve, LOOP_RESOLUTION_MS * 3));
-  loopDelay.reset();
-}
+import { send } from './bench-process.js';
+import { serveSoakRequests } from './soak-server-requests.js';
 
 /** Resident memory of this process's children (the embedded FerretDB), from /proc. */
 async function databaseRssBytes(): Promise<number> {
@@ -66,8 +48,6 @@ testConsole.garrison.events.on('sensor.presence-changed', (change) => {
   if (change.previous === 'connected' && change.current !== 'connected') churn.dropped += 1;
   if (change.current === 'connected' && change.previous !== 'never-connected') churn.reconnected += 1;
 });
-const loopDelay = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
-loopDelay.enable();
 send({ kind: 'ready', linkPort: testConsole.linkPort, connectionString });
 
 async function stopAndRemoveData(): Promise<void> {
@@ -98,34 +78,8 @@ async function links(): Promise<{ links: number; linkedOnce: number }> {
   };
 }
 
-async function memory(): Promise<Record<string, unknown>> {
-  // Read the loop delay before this request's own GC pause.
-  const eventLoopMaxMs = loopDelay.max / 1e6;
-  const eventLoopP99Ms = loopDelay.percentile(99) / 1e6;
-  const warnings = takeLogLines();
-  collectGarbage();
-  const usage = process.memoryUsage();
-  await forgetOwnPause();
-  return {
-    kind: 'memory',
-    rssBytes: usage.rss,
-    heapUsedBytes: usage.heapUsed,
-    externalBytes: usage.external,
-    arrayBuffersBytes: usage.arrayBuffers,
-    // Compiled code (the JIT's output) grows for minutes after start-up and is no per-link state: shown apart.
-    codeSpaceBytes: getHeapSpaceStatistics().find((space) => space.space_name === 'code_space')?.space_used_size ?? 0,
-    databaseRssBytes: await databaseRssBytes(),
-    ...(await links()),
-    dropped: churn.dropped,
-    reconnected: churn.reconnected,
-    warnings,
-    eventLoopMaxMs,
-    eventLoopP99Ms,
-  };
-}
-
 /** Sensors not shown connected now; waits until each has come back (a presence change to connected) or waitMs passes. */
-async function leftBehind(waitMs: number): Promise<Record<string, unknown>> {
+async function leftBehind(waitMs: number): Promise<{ awayAtEnd: number; stillAway: number; examples: unknown[] }> {
   const back = new Set<string>();
   const off = testConsole.garrison.events.on('sensor.presence-changed', (change) => {
     if (change.current === 'connected') back.add(change.sensorId);
@@ -138,7 +92,6 @@ async function leftBehind(waitMs: number): Promise<Record<string, unknown>> {
     // A change published between the query and the subscription is in the database: ask it once more.
     const still = await sensors.find({ _id: { $in: missing }, state: { $ne: 'connected' } }, { projection: { name: 1, state: 1, stateSince: 1 } }).toArray();
     return {
-      kind: 'left-behind',
       awayAtEnd: away.length,
       stillAway: still.length,
       examples: still.slice(0, 10).map((sensor) => ({ name: sensor.name, state: sensor.state, since: sensor.stateSince })),
@@ -148,26 +101,9 @@ async function leftBehind(waitMs: number): Promise<Record<string, unknown>> {
   }
 }
 
-process.on('message', (raw) => {
-  const request = requestSchema.safeParse(raw);
-  if (!request.success) return send({ kind: 'error', message: 'unknown request' });
-  void (async () => {
-    switch (request.data.kind) {
-      case 'memory':
-        return send(await memory());
-      case 'links':
-        return send({ kind: 'links', ...(await links()) });
-      case 'heap-snapshot': {
-        collectGarbage();
-        const file = writeHeapSnapshot(request.data.file);
-        await forgetOwnPause();
-        return send({ kind: 'heap-snapshot', file });
-      }
-      case 'left-behind':
-        return send(await leftBehind(request.data.waitMs));
-      case 'stop':
-        await stopAndRemoveData();
-        process.exit(0);
-    }
-  })().catch((error: unknown) => send({ kind: 'error', message: String(error) }));
+serveSoakRequests({
+  links,
+  counters: async () => ({ dropped: churn.dropped, reconnected: churn.reconnected, databaseRssBytes: await databaseRssBytes(), warnings: takeLogLines() }),
+  leftBehind,
+  stop: stopAndRemoveData,
 });
