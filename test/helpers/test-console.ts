@@ -10,7 +10,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { createConsole, type GarrisonConsole } from '../../server/src/app.js';
 import { loadConfig } from '../../server/src/config/load-config.js';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 
 export interface TestConsole {
   garrison: GarrisonConsole;
@@ -38,8 +38,26 @@ export interface TestConsoleOptions {
   env?: Record<string, string>;
 }
 
+/**
+ * Temporary folders this process made, removed (with a console's master key beside them) when it exits:
+ * a test that stops a console without destroy(), or fails half-way, leaves nothing in the temp folder.
+ */
+const tempDirs = new Set<string>();
+let removeOnExit = false;
+
 export async function makeTempDir(prefix: string): Promise<string> {
-  return mkdtemp(path.join(os.tmpdir(), `garrison-${prefix}-`));
+  const directory = await mkdtemp(path.join(os.tmpdir(), `garrison-${prefix}-`));
+  tempDirs.add(directory);
+  if (!removeOnExit) {
+    removeOnExit = true;
+    process.once('exit', () => {
+      for (const made of tempDirs) {
+        rmSync(made, { recursive: true, force: true });
+        rmSync(`${made}.master.key`, { force: true });
+      }
+    });
+  }
+  return directory;
 }
 
 export async function startTestConsole(options: TestConsoleOptions = {}): Promise<TestConsole> {
