@@ -44,14 +44,15 @@
  * allocator, not Garrison. The baseline cannot enrol, so the console still
  * starts (nothing is measured on it) and the fleet enrols and links to it
  * once; then the console stops and the baseline listens on its link port
- * with a copy of its CA, server certificate and master key, and the fleet's
+ * with its CA, server certificate and master key (the console keeps its
+ * data directory when it stops), and the fleet's
  * LinkClients come back by themselves (same address, CA and certificate). Its
  * idle memory is one sample as soon as it listens, while the sensors are
  * already reconnecting (so idle errs high and per-link figures low); the soak
  * begins once 95 % of the sensors show linked to it, and is sampled and
  * judged exactly as the console's.
  */
-import { copyFile, cp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -156,8 +157,6 @@ await mkdir(resultsDir, { recursive: true });
 const stamp = new Date().toISOString().replace(/[:.]/g, '-');
 const dataDir = await makeTempDir('soak');
 const consoleChild = startBenchChild(path.join(here, 'soak-console.ts'), [dataDir], { GARRISON_LINK_HEALTH_INTERVAL_MS: String(options['heartbeat-ms']) });
-// --against baseline: the baseline server's copy of the console's pki/ folder (the console removes its data as it stops).
-const baselineDir = options.against === 'baseline' ? await makeTempDir('soak-baseline') : null;
 // Set inside switchToBaseline: typed by its initialiser so the finally block does not narrow it to null.
 let baselineChild = null as BenchChild | null;
 /** The process measured: the console, or the baseline server once it has taken over the link port. */
@@ -168,16 +167,16 @@ const samples: Sample[] = [];
 const snapshots: string[] = [];
 let fleet: RunningFleet | null = null;
 let exitCode = 0;
-const removeBaselineData = async () => {
-  if (!baselineDir) return;
-  await rm(baselineDir, { recursive: true, force: true });
-  await rm(masterKeyFile(baselineDir), { force: true });
+/** The console's data directory, which the baseline uses after it (so the console keeps it as it stops). */
+const removeData = async () => {
+  await rm(dataDir, { recursive: true, force: true });
+  await rm(masterKeyFile(dataDir), { force: true });
 };
 // Ctrl-C or SIGTERM: close every link, stop the console (and baseline) and remove their folders before exiting.
 const interrupt = () => {
   console.error('interrupted: stopping the fleet and the console…');
   void Promise.allSettled([fleet?.stop(), consoleChild.stop(), baselineChild?.stop()])
-    .then(removeBaselineData)
+    .then(removeData)
     .then(() => process.exit(130));
 };
 process.once('SIGINT', interrupt);
@@ -265,7 +264,7 @@ try {
   await fleet?.stop();
   await consoleChild.stop();
   await baselineChild?.stop();
-  await removeBaselineData();
+  await removeData();
 }
 
 /**
@@ -287,18 +286,14 @@ async function idleConsole(): Promise<Answer> {
 }
 
 /**
- * --against baseline: stops the console and starts the baseline server on its link port, with a copy of its
- * pki/ folder and master key (the console removes its data as it stops); the fleet's LinkClients come back by
- * themselves. Returns the baseline's idle memory: one sample as soon as it listens, while the sensors are
+ * --against baseline: stops the console (keeping its data) and starts the baseline server on its link port and
+ * data directory (its CA, server certificate and master key); the fleet's LinkClients come back by themselves. Returns the baseline's idle memory: one sample as soon as it listens, while the sensors are
  * already reconnecting, so it errs high (per-link figures err low). Waits until 95 % of the fleet shows linked.
  */
 async function switchToBaseline(linkPort: number): Promise<Answer> {
-  if (!baselineDir) throw new Error('no data directory for the baseline');
-  await cp(path.join(dataDir, 'pki'), path.join(baselineDir, 'pki'), { recursive: true, filter: (source) => !source.endsWith('.lock') });
-  await copyFile(masterKeyFile(dataDir), masterKeyFile(baselineDir));
   console.error(`stopping the console; the baseline server takes over its link port ${linkPort}…`);
-  await consoleChild.stop();
-  const child = startBenchChild(path.join(here, 'soak-baseline-server.ts'), [baselineDir, String(linkPort), String(options['heartbeat-ms']), String(options.sensors)]);
+  await consoleChild.stop({ removeData: false });
+  const child = startBenchChild(path.join(here, 'soak-baseline-server.ts'), [dataDir, String(linkPort), String(options['heartbeat-ms']), String(options.sensors)]);
   baselineChild = child;
   await within(child.ready, BASELINE_START_TIMEOUT_MS, `the baseline server did not listen on port ${linkPort} within ${BASELINE_START_TIMEOUT_MS / 1000} s`);
   measured = child;

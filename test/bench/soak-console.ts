@@ -11,7 +11,7 @@
  *   { kind: 'heap-snapshot', file }       → writes a V8 heap snapshot (after a full GC) to file
  *   { kind: 'left-behind', waitMs }       → the sensors not shown connected now, and which of them are
  *                                           still not back after waitMs
- *   { kind: 'stop' }                      → stops the console, removes its data, exits
+ *   { kind: 'stop', removeData? }         → stops the console, removes its data (unless removeData is false), exits
  * The event-loop delay excludes the pauses this process causes itself (GC on request, snapshots).
  */
 import { readFile, readdir, rm } from 'node:fs/promises';
@@ -50,8 +50,9 @@ testConsole.garrison.events.on('sensor.presence-changed', (change) => {
 });
 send({ kind: 'ready', linkPort: testConsole.linkPort, connectionString });
 
-async function stopAndRemoveData(): Promise<void> {
+async function stopAndRemoveData(removeData = true): Promise<void> {
   await testConsole.stop();
+  if (!removeData) return;
   await rm(dataDir, { recursive: true, force: true });
   await rm(path.join(dataDir, '..', `${path.basename(dataDir)}.master.key`), { force: true });
 }

@@ -8,7 +8,7 @@
  *   { kind: 'links' }                → links and linkedOnce alone (no GC)
  *   { kind: 'heap-snapshot', file }  → writes a V8 heap snapshot (after a full GC) to file
  *   { kind: 'left-behind', waitMs }  → the server's answer: who is away, and who is still away after waitMs
- *   { kind: 'stop' }                 → the server stops, then this process exits
+ *   { kind: 'stop', removeData? }    → the server stops (keeping its data when removeData is false), then this process exits
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
@@ -20,7 +20,7 @@ const requestSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('links') }),
   z.strictObject({ kind: z.literal('heap-snapshot'), file: z.string().min(1) }),
   z.strictObject({ kind: z.literal('left-behind'), waitMs: z.number().int().min(0) }),
-  z.strictObject({ kind: z.literal('stop') }),
+  z.strictObject({ kind: z.literal('stop'), removeData: z.boolean().optional() }),
 ]);
 
 export interface SoakLinks {
@@ -35,7 +35,8 @@ export interface SoakServer {
   /** What a memory sample carries besides this process's memory. */
   counters(): Promise<{ dropped: number; reconnected: number; databaseRssBytes: number; warnings: string[] }>;
   leftBehind(waitMs: number): Promise<{ awayAtEnd: number; stillAway: number; examples: unknown[] }>;
-  stop(): Promise<void>;
+  /** `removeData` false: leave the data directory for the next server (the soak's baseline uses the console's). */
+  stop(removeData: boolean): Promise<void>;
 }
 
 const LOOP_RESOLUTION_MS = 10;
@@ -89,7 +90,7 @@ export function serveSoakRequests(server: SoakServer): void {
       case 'left-behind':
         return send({ kind: 'left-behind', ...(await server.leftBehind(request.waitMs)) });
       case 'stop':
-        await server.stop();
+        await server.stop(request.removeData ?? true);
         process.exit(0);
     }
   });
