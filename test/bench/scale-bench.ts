@@ -15,7 +15,7 @@
  * seconds (default 900) is reported as not reached, and larger rounds are not
  * tried; the chart marks them.
  *
- *   npm run bench -- scale [--sensors 500,1000,2000,5000] [--apply files|memory] [--give-up-after S]
+ *   npm run bench -- scale [--sensors 500,1000,2000,5000] [--apply files|memory] [--sensor-folders tmpfs|disk] [--give-up-after S]
  *
  * Prints a table and writes scale-<timestamp>.json and scale-<timestamp>.svg
  * (scale-chart.ts, drawn by svg-chart.ts) under test/bench/results/. The
@@ -27,7 +27,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { latencySummary, perLinkKiB, runPushRounds, type MemorySample, type PushMeasure, type PushRounds, type Round } from './settings-push-rounds.js';
+import { latencySummary, perLinkKiB, runPushRounds, sensorFoldersSchema, type MemorySample, type PushMeasure, type PushRounds, type Round } from './settings-push-rounds.js';
 import { scaleChart, type ScaleRow } from './scale-chart.js';
 import { lineChartSvg } from './svg-chart.js';
 
@@ -36,6 +36,7 @@ const { values } = parseArgs({
   options: {
     sensors: { type: 'string', default: '500,1000,2000,5000' },
     apply: { type: 'string', default: 'files' },
+    'sensor-folders': { type: 'string', default: 'tmpfs' },
     'give-up-after': { type: 'string', default: '900' },
   },
 });
@@ -48,6 +49,7 @@ const rounds = [
   ),
 ].sort((a, b) => a - b);
 const applyMode = z.enum(['files', 'memory']).parse(values.apply);
+const sensorFolders = sensorFoldersSchema.parse(values['sensor-folders']);
 const giveUpAfterSeconds = z.coerce.number().positive().parse(values['give-up-after']);
 
 /** One target's numbers for one N, prefixed (`baseline…`) for the baseline; empty when the round was not tried. */
@@ -82,7 +84,7 @@ function rowsOf(measured: PushRounds): ScaleRow[] {
   });
 }
 
-const measured = await runPushRounds({ rounds, applyMode, giveUpAfterMs: giveUpAfterSeconds * 1000 });
+const measured = await runPushRounds({ rounds, applyMode, sensorFolders, giveUpAfterMs: giveUpAfterSeconds * 1000 });
 const rows = rowsOf(measured);
 const columns = ['sensors', 'reached', 'linkAllMs', 'rssPerLinkKiB', 'heapPerLinkKiB', 'p50Ms', 'p99Ms', 'allAckedMs', 'failed', 'baselineLinkAllMs', 'baselineRssPerLinkKiB', 'baselineP99Ms', 'baselineAllAckedMs', 'pushVsBaseline'];
 const cell = (value: number | string | undefined) => (value === undefined || (typeof value === 'number' && Number.isNaN(value)) ? '-' : String(value));
@@ -96,7 +98,7 @@ await mkdir(resultsDir, { recursive: true });
 const stem = path.join(resultsDir, `scale-${at.toISOString().replace(/[:.]/g, '-')}`);
 const machine = { cores: os.cpus().length, cpuModel: os.cpus()[0]?.model.trim() ?? 'unknown CPU', totalMemoryMiB: Math.round(os.totalmem() / 1048576), loadAverage: os.loadavg() };
 const idle = { garrison: measured.garrison.idle, baseline: measured.baseline.idle };
-await writeFile(`${stem}.json`, `${JSON.stringify({ at: at.toISOString(), node: process.version, machine, applyMode, giveUpAfterSeconds, idle, rounds: rows }, (_, value: unknown) => (typeof value === 'number' && Number.isNaN(value) ? null : value), 2)}\n`);
-await writeFile(`${stem}.svg`, lineChartSvg(scaleChart(rows, { at, machine, applyMode, giveUpAfterSeconds })));
+await writeFile(`${stem}.json`, `${JSON.stringify({ at: at.toISOString(), node: process.version, machine, applyMode, sensorFolders, giveUpAfterSeconds, idle, rounds: rows }, (_, value: unknown) => (typeof value === 'number' && Number.isNaN(value) ? null : value), 2)}\n`);
+await writeFile(`${stem}.svg`, lineChartSvg(scaleChart(rows, { at, machine, applyMode, sensorFolders, giveUpAfterSeconds })));
 console.log(`\nwritten to ${path.relative(process.cwd(), stem)}.json and .svg`);
 process.exit(0);

@@ -23,6 +23,7 @@ export interface ScaleRun {
   at: Date;
   machine: { cores: number; cpuModel: string; loadAverage: number[] };
   applyMode: string;
+  sensorFolders: string;
   giveUpAfterSeconds: number;
 }
 
@@ -38,7 +39,7 @@ export function scaleChart(rows: ScaleRow[], run: ScaleRun): LineChart {
   const { at, machine } = run;
   return {
     title: 'Garrison at scale: console memory and zone push time vs sensors linked',
-    subtitle: `${at.toISOString().slice(0, 16).replace('T', ' ')} UTC · ${machine.cores} cores (${machine.cpuModel}) · load ${machine.loadAverage[0]?.toFixed(1)} at the end · apply ${run.applyMode} · give up after ${run.giveUpAfterSeconds} s`,
+    subtitle: `${at.toISOString().slice(0, 16).replace('T', ' ')} UTC · ${machine.cores} cores (${machine.cpuModel}) · load ${machine.loadAverage[0]?.toFixed(1)} at the end · apply ${run.applyMode}, sensor folders on ${run.sensorFolders} · give up after ${run.giveUpAfterSeconds} s`,
     xLabel: 'sensors linked (N)',
     xValues: rows.map((row) => Number(row.sensors)),
     panels: [

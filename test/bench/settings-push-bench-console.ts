@@ -11,10 +11,11 @@
  *   { kind: 'zone', sensorIds }            → { kind: 'zoned' } (sensors placed in the bench zone, database only)
  *   { kind: 'mark' }                       → { kind: 'mark', cpu }  (process and database CPU, µs)
  *   { kind: 'acks', revision, count, timeoutMs }
- *       → { kind: 'acks', recordedAt: { sensorId: epoch ms }, failed, cpu } once `count`
+ *       → { kind: 'acks', recordedAt: { sensorId: epoch ms }, failed, cpu, databaseTime } once `count`
  *         'settings.apply-result' events of that revision were published (or at the timeout)
  *   { kind: 'memory' }                     → { kind: 'memory', rssBytes, heapUsedBytes } after a full GC
  *   { kind: 'stop' }                       → stops the console, removes its data, exits
+ * `databaseTime` is the database commands that took longest since the mark.
  * An apply result is published after it is stored, so its time is when the
  * acknowledgement became visible in the drift report.
  */
@@ -29,6 +30,7 @@ import { seedSensors } from '../helpers/sensor-seed.js';
 import { api, signInAsAdmin } from '../helpers/test-session.js';
 import { startTestConsole } from '../helpers/test-console.js';
 import { answerRequests, epochMs, memoryAnswer, send } from './bench-process.js';
+import { monitorDatabaseTime } from './database-time.js';
 
 const requestSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('seed'), names: z.array(z.string()), csrPem: z.string() }),
@@ -62,6 +64,7 @@ async function cpuNow(): Promise<{ consoleMicros: number; databaseMicros: number
 }
 
 const [dataDir = ''] = process.argv.slice(2);
+const databaseTime = monitorDatabaseTime();
 const testConsole = await startTestConsole({ dataDir, env: { GARRISON_LOG_LEVEL: 'warn', GARRISON_ENROLL_ATTEMPTS_PER_MINUTE: '100000' } });
 const admin = await signInAsAdmin(testConsole);
 const site = await api<{ id: string }>(testConsole, 'POST', '/sites', { headers: admin.headers, body: { name: 'Bench site' } });
@@ -101,7 +104,7 @@ async function waitForAcks(revision: number, count: number, timeoutMs: number) {
     waiters.push(waiter);
   });
   const cpu = await cpuNow();
-  return { kind: 'acks', recordedAt: Object.fromEntries(recorded.get(revision) ?? []), failed: failed.get(revision) ?? 0, cpu };
+  return { kind: 'acks', recordedAt: Object.fromEntries(recorded.get(revision) ?? []), failed: failed.get(revision) ?? 0, cpu, databaseTime: databaseTime.take(10) };
 }
 
 answerRequests(requestSchema, async (request) => {
@@ -130,6 +133,7 @@ answerRequests(requestSchema, async (request) => {
       return send({ kind: 'zoned' });
     }
     case 'mark':
+      databaseTime.take();
       return send({ kind: 'mark', cpu: await cpuNow() });
     case 'acks':
       return send(await waitForAcks(request.revision, request.count, request.timeoutMs));

@@ -5,7 +5,7 @@
  * has stored the sensor's acknowledgement (the apply result is published after
  * it is stored, so it is visible in the drift report).
  *
- *   node --import tsx --expose-gc test/bench/settings-push-bench.ts --sensors 100,1000,5000 [--apply files|memory] [--give-up-after S]
+ *   node --import tsx --expose-gc test/bench/settings-push-bench.ts --sensors 100,1000,5000 [--apply files|memory] [--sensor-folders tmpfs|disk] [--give-up-after S]
  *
  * The sensors run in this process with the real enrolment, LinkClient and
  * settings-apply code; `--apply files` (default) applies through the
@@ -32,13 +32,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { latencySummary, runPushRounds, type GarrisonPush, type PushMeasure, type Round } from './settings-push-rounds.js';
+import { latencySummary, runPushRounds, sensorFoldersSchema, type GarrisonPush, type PushMeasure, type Round } from './settings-push-rounds.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const { values } = parseArgs({
   options: {
     sensors: { type: 'string', default: '100,1000' },
     apply: { type: 'string', default: 'files' },
+    'sensor-folders': { type: 'string', default: 'tmpfs' },
     'give-up-after': { type: 'string', default: '900' },
   },
 });
@@ -48,14 +49,15 @@ const rounds = z
   .parse(values.sensors.split(','))
   .sort((a, b) => a - b);
 const applyMode = z.enum(['files', 'memory']).parse(values.apply);
+const sensorFolders = sensorFoldersSchema.parse(values['sensor-folders']);
 const giveUpAfterMs = z.coerce.number().positive().parse(values['give-up-after']) * 1000;
 
-const measured = await runPushRounds({ rounds, applyMode, giveUpAfterMs });
+const measured = await runPushRounds({ rounds, applyMode, sensorFolders, giveUpAfterMs });
 const perSensor = (micros: number, count: number) => Math.round(micros / count);
 
 /** The row every round shares; the push columns only where the round got to push. */
 function rowOf(target: string, round: Round): Record<string, number | string> {
-  const row: Record<string, number | string> = { target, sensors: round.sensors, apply: applyMode };
+  const row: Record<string, number | string> = { target, sensors: round.sensors, apply: applyMode, folders: sensorFolders };
   if (round.push) {
     Object.assign(row, latencySummary(round.push.latenciesMs), { failed: round.push.failed });
   }
@@ -96,7 +98,7 @@ for (const row of results.filter((entry) => entry.target === 'garrison' && compl
   const baseline = results.find((entry) => entry.target === 'baseline' && entry.sensors === row.sensors && complete(entry));
   if (baseline) row.vsBaseline = Math.round((Number(baseline.maxMs) / Number(row.maxMs)) * 100) / 100;
 }
-const columns = ['target', 'sensors', 'apply', 'acked', 'failed', 'p50Ms', 'p99Ms', 'maxMs', 'apiResponseMs', 'allAfterResponseMs', 'consoleCpuPerSensorUs', 'databaseCpuPerSensorUs', 'sensorsCpuPerSensorUs', 'consoleRssMiB', 'vsBaseline'];
+const columns = ['target', 'sensors', 'apply', 'folders', 'acked', 'failed', 'p50Ms', 'p99Ms', 'maxMs', 'apiResponseMs', 'allAfterResponseMs', 'consoleCpuPerSensorUs', 'databaseCpuPerSensorUs', 'sensorsCpuPerSensorUs', 'consoleRssMiB', 'vsBaseline'];
 const lines = [columns.join('  '), ...results.map((row) => columns.map((column) => String(row[column] ?? '-').padStart(column.length)).join('  '))];
 console.log(`\nsettings push bench (max = time until all acknowledged; vsBaseline = baseline max / Garrison max)\n${lines.join('\n')}`);
 const resultsDir = path.join(here, 'results');

@@ -16,9 +16,11 @@
  *
  * Callers turn the rounds into their own table and JSON.
  */
-import { readFile, rm } from 'node:fs/promises';
+import { readFile, rm, stat } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
 import { LinkClient } from '../../sensor-link/src/connection/link-client.js';
 import type { CaptureCore } from '../../sensor-link/src/core/capture-core.js';
 import { SETTINGS_FILES } from '../../sensor-link/src/core/settings-files.js';
@@ -29,6 +31,7 @@ import { makeTempDir } from '../helpers/test-console.js';
 import { createTestSensor, type TestSensor } from '../helpers/test-sensors.js';
 import { inBatches, startBenchChild, type BenchChild, type MemorySample } from './bench-child.js';
 import { epochMs } from './bench-process.js';
+import type { DatabaseTimeEntry } from './database-time.js';
 
 export type { MemorySample } from './bench-child.js';
 
@@ -40,11 +43,24 @@ const SETTLE_MS = 10_000;
 const BASELINE_SETTLE_MS = 2000;
 
 export type ApplyMode = 'files' | 'memory';
+/**
+ * Where the simulated sensors' folders live. A real sensor applies pushed
+ * settings to its own disk: four fsyncs that take a few milliseconds and run
+ * in parallel with every other sensor's. A thousand simulated sensors on one
+ * disk queue 4,000 fsyncs through one journal and four libuv threads instead,
+ * which measures the simulator's disk, not the push. `tmpfs` (/dev/shm, the
+ * default) keeps every apply step (same files, same fsync calls) off that
+ * shared queue; `disk` shows the shared-disk cost.
+ */
+export const sensorFoldersSchema = z.enum(['tmpfs', 'disk'], { error: '--sensor-folders must be tmpfs or disk' });
+export type SensorFolders = z.infer<typeof sensorFoldersSchema>;
+const TMPFS = '/dev/shm';
 
 export interface PushRoundsOptions {
   /** Sensor counts, ascending. */
   rounds: number[];
   applyMode: ApplyMode;
+  sensorFolders: SensorFolders;
   giveUpAfterMs: number;
 }
 
@@ -82,6 +98,7 @@ export interface Round<Push extends PushMeasure = PushMeasure> {
 
 export interface PushRounds {
   applyMode: ApplyMode;
+  sensorFolders: SensorFolders;
   garrison: { idle: MemorySample; rounds: Array<Round<GarrisonPush>> };
   baseline: { idle: MemorySample; rounds: Round[] };
 }
@@ -210,7 +227,9 @@ const notAcknowledged = (acked: number, count: number, giveUpAfterMs: number) =>
 
 /** Runs every round against a console, then against the bare baseline. */
 export async function runPushRounds(options: PushRoundsOptions): Promise<PushRounds> {
-  const { rounds, applyMode, giveUpAfterMs } = options;
+  const { rounds, applyMode, sensorFolders, giveUpAfterMs } = options;
+  if (sensorFolders === 'tmpfs' && !(await stat(TMPFS).then((info) => info.isDirectory(), () => false))) throw new Error(`--sensor-folders tmpfs needs ${TMPFS}; use --sensor-folders disk`);
+  const sensorParent = sensorFolders === 'tmpfs' ? TMPFS : os.tmpdir();
   const maxSensors = rounds.at(-1) ?? 0;
   const links = new SensorLinks(applyMode);
   const dataDir = await makeTempDir('bench-settings');
@@ -223,7 +242,7 @@ export async function runPushRounds(options: PushRoundsOptions): Promise<PushRou
   // One RSA key for every simulated sensor (each still gets its own certificate): generating
   // thousands of keys takes minutes on a small machine and measures nothing about the push.
   const sharedKey = await createKeyAndCsr({ commonName: 'bench' });
-  const sensors = await Promise.all(Array.from({ length: maxSensors }, (_, index) => createTestSensor(`push-${String(index).padStart(5, '0')}`, { keyFactory: async () => sharedKey })));
+  const sensors = await Promise.all(Array.from({ length: maxSensors }, (_, index) => createTestSensor(`push-${String(index).padStart(5, '0')}`, { keyFactory: async () => sharedKey, parentDir: sensorParent })));
   try {
     const seedStartedAt = performance.now();
     const seeded = await consoleProcess.ask({ kind: 'seed', names: sensors.map((sensor) => sensor.name), csrPem: sharedKey.csrPem }, 'seeded');
@@ -290,6 +309,7 @@ export async function runPushRounds(options: PushRoundsOptions): Promise<PushRou
       };
       if (latenciesMs.length < count) Object.assign(round, { reached: false, notReached: notAcknowledged(latenciesMs.length, count, giveUpAfterMs) });
       console.error(`garrison ${count}: linked in ${round.linkRoundMs} ms, ${JSON.stringify(latencySummary(latenciesMs))}${round.reached ? '' : `, not reached: ${round.notReached}`}`);
+      for (const entry of acks.databaseTime as DatabaseTimeEntry[]) console.error(`  database: ${entry.command} ×${entry.count}, ${entry.totalMs} ms (${entry.meanMs} ms each)`);
       if (!round.reached) break;
     }
 
@@ -324,7 +344,7 @@ export async function runPushRounds(options: PushRoundsOptions): Promise<PushRou
       console.error(`baseline ${count}: linked in ${round.linkRoundMs} ms, ${JSON.stringify(latencySummary(latenciesMs))}`);
       if (!round.reached) break;
     }
-    return { applyMode, garrison, baseline };
+    return { applyMode, sensorFolders, garrison, baseline };
   } finally {
     links.stop();
     await baselineProcess?.stop();

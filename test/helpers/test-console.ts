@@ -45,8 +45,8 @@ export interface TestConsoleOptions {
 const tempDirs = new Set<string>();
 let removeOnExit = false;
 
-export async function makeTempDir(prefix: string): Promise<string> {
-  const directory = await mkdtemp(path.join(os.tmpdir(), `garrison-${prefix}-`));
+export async function makeTempDir(prefix: string, parent: string = os.tmpdir()): Promise<string> {
+  const directory = await mkdtemp(path.join(parent, `garrison-${prefix}-`));
   tempDirs.add(directory);
   if (!removeOnExit) {
     removeOnExit = true;

@@ -35,10 +35,12 @@ export interface TestSensorOptions {
   keyFactory?: () => Promise<KeyAndCsr>;
   /** The core's reload command after applying settings (an argument array, as `sensor-link run --reload-command`). */
   reloadCommand?: readonly string[];
+  /** Where the sensor's folder is made (default: the system temporary folder). */
+  parentDir?: string;
 }
 
 export async function createTestSensor(name: string, options: TestSensorOptions = {}): Promise<TestSensor> {
-  const root = await makeTempDir('sensor');
+  const root = await makeTempDir('sensor', options.parentDir);
   const coreRoot = path.join(root, 'core');
   await mkdir(coreRoot, { recursive: true });
   await writeFile(path.join(coreRoot, 'core.json'), JSON.stringify({ name, version: '24.1.3' }));
