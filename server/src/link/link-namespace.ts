@@ -118,7 +118,7 @@ export function setUpLinkNamespace(namespace: LinkNamespace, options: LinkNamesp
     // in flight, the next one takes everything that arrived meanwhile), so a new one waits for the read in flight
     // and its own; past MAX_LOOKUP_WAIT_MS, or MAX_LOOKUPS_WAITING, it is refused with 'busy' at once and the
     // sensor backs off.
-    if (lookups.size >= MAX_LOOKUPS_WAITING || lookups.expectedWaitMs() > MAX_LOOKUP_WAIT_MS) {
+    if (lookups.size >= MAX_LOOKUPS_WAITING || !lookups.admits(MAX_LOOKUP_WAIT_MS)) {
       return refuse({ code: 'busy', message: 'The console is admitting many sensors at once; the link will retry shortly.' });
     }
     const lookupStartedAt = performance.now();

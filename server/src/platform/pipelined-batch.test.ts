@@ -58,4 +58,22 @@ describe('PipelinedBatch', () => {
     assert.ok(batch.expectedWaitMs() >= 3 * oneRead, 'a read in flight and two batches ahead');
     await Promise.all(pending);
   });
+
+  it('admits a key when idle however slow the last read was, and sheds load only while reads are queued', async () => {
+    const { reads, readMany } = manualReads();
+    const batch = new PipelinedBatch(readMany, 2);
+    const slow = batch.load(1);
+    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    reads[0]?.finish();
+    await slow;
+    assert.ok(batch.expectedWaitMs() > 10, 'the slow read is in the estimate');
+    assert.equal(batch.admits(10), true, 'idle: a refusal could never refresh the estimate, so the key is taken');
+    const next = batch.load(2);
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(batch.admits(10), false, 'a read in flight and the estimate above the limit: shed');
+    assert.equal(batch.admits(10_000), true);
+    reads[1]?.finish();
+    await next;
+  });
 });
