@@ -161,3 +161,56 @@ test('a walk of 1,000 sensors', async () => {
       `snmpbulkwalk -Cr50 of the whole sensor table (${1002 * 10} values) ${bulkMs.toFixed(0)} ms; snmpwalk (GETNEXT) of the name column ${walkMs.toFixed(0)} ms`,
   );
 });
+
+/** How many full fleet reads the agent has logged so far. */
+const fleetReads = () => testConsole.logs.filter((line) => line.includes('SNMP values refreshed')).length;
+
+test('a health report moves last seen and clock drift at once, without a fleet read', async () => {
+  const [sensor] = await seedSensors(testConsole, 1, { prefix: 'drift' });
+  assert.ok(sensor);
+  const fleet = fleetOf(testConsole);
+  let index: string | undefined;
+  await waitFor(async () => {
+    const names = values((await snmp('snmpwalk', V2C, `${FLEET}.10.1.2`)).text);
+    index = [...names].find(([, name]) => name === sensor.name)?.[0].split('.').pop();
+    return index !== undefined;
+  }, 5000, () => 'the new sensor reaches the table');
+  const readsBefore = fleetReads();
+  const reportedAt = new Date();
+  const health = { receivedAt: reportedAt, sensorTime: reportedAt, clockSkewMs: 4321, packetsPerSecond: 10, bytesPerSecond: 1000, diskUsedPercent: 20, uptimeSeconds: 60 };
+  await fleet.recordHealth([{ sensorId: sensor._id, health, lastSeenAt: reportedAt }]);
+  // The periodic read is 30 s away: only the event can bring these within 5 s.
+  let cells = new Map<string, string>();
+  await waitFor(async () => {
+    cells = values((await snmp('snmpget', V2C, `${FLEET}.10.1.10.${index}`, `${FLEET}.10.1.7.${index}`)).text);
+    return cells.get(`${FLEET}.10.1.10.${index}`) === '4321';
+  }, 5000, () => JSON.stringify([...cells]));
+  assert.equal(cells.get(`${FLEET}.10.1.7.${index}`), reportedAt.toISOString());
+  assert.equal(fleetReads(), readsBefore, 'no fleet read was needed');
+});
+
+test('presence changes that keep coming do not turn into back-to-back fleet reads, and none is lost', async () => {
+  // 1,000 sensors from the walk test: a fleet read takes a few hundred ms, so a stream of changes overlaps many reads.
+  const fleet = fleetOf(testConsole);
+  const bulk = (await testConsole.garrison.database().db.collection('sensors').find({ name: /^bulk-/ }, { projection: { _id: 1 } }).toArray()).map((doc) => String(doc._id));
+  assert.ok(bulk.length >= 1000, `${bulk.length} bulk sensors`);
+  // A revocation asks for a read (debounced); the changes then keep coming while it runs.
+  await fleet.revoke(bulk.pop()!, { byUser: 'admin', remove: true });
+  const readsBefore = fleetReads();
+  const startedAt = performance.now();
+  // 6 s of changes, one sensor every 20 ms, each one connected.
+  let changed = 0;
+  while (performance.now() - startedAt < 6000) {
+    const sensorId = bulk[changed % bulk.length]!;
+    await fleet.updatePresence([{ sensorId, state: 'connected', reason: 'link-established', at: new Date() }]);
+    changed += 1;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  const connected = async () => Number(values((await snmp('snmpget', V2C, `${FLEET}.2.0`)).text).get(`${FLEET}.2.0`));
+  const expected = Number((await testConsole.garrison.database().db.collection('sensors').countDocuments({ state: 'connected' })));
+  let seen = 0;
+  await waitFor(async () => (seen = await connected()) === expected, 5000, () => `connected: SNMP says ${seen}, the database ${expected}`);
+  const reads = fleetReads() - readsBefore;
+  // Before, a change during a read asked for another read after it: reads ran back to back for as long as changes came.
+  assert.ok(reads <= 2, `${reads} fleet reads during ${changed} presence changes`);
+});

@@ -4,9 +4,18 @@
  * current. Values come from the component registry (the same one behind
  * /api/v1/health and `system sanity`, re-served on every component change) and
  * from the fleet: a presence event updates its sensor's row and the counts at
- * once (a reconnect storm must not become a storm of fleet reads); enrolments,
- * revocations and moves trigger a re-read; and the whole fleet is re-read every
- * 30 seconds for what no event announces (clock drift, certificate days left).
+ * once, and a health report its last-seen and clock-drift cells (a reconnect
+ * storm must not become a storm of fleet reads); enrolments, revocations and
+ * moves trigger a re-read; and the whole fleet is re-read periodically for what
+ * no event announces (renames, renewed certificates, days left, writes made
+ * behind the fleet module's back): every 30 seconds, or less often when a read
+ * is slow, so that those reads take at most 2% of the time. On the embedded
+ * database a read of 5,000 sensors costs 1.5–5 s of its time, and at every 30
+ * seconds that was a tenth of it, landing in the middle of zone pushes.
+ * Changes that arrive while a read is in flight are applied on top of its
+ * result rather than by reading again: during a link storm presence changes
+ * never stop, and re-reading after each read kept the database busy with
+ * back-to-back fleet reads.
  * The agent is the 'snmp' component.
  *
  * Several console instances each run an agent; settings saved on one reach the
@@ -14,14 +23,14 @@
  * a presence change made on another instance also shows there only then.
  */
 import type { ConsoleContext, ConsoleModule } from '../platform/console-module.js';
-import type { SensorPresenceChanged } from '../modules/fleet/fleet-events.js';
+import type { SensorHealthReported, SensorPresenceChanged } from '../modules/fleet/fleet-events.js';
 import type { SensorState } from '../modules/fleet/sensor-model.js';
 import { CONSOLE_STATE_VALUES, COMPONENT_STATE_VALUES, SENSOR_STATE_VALUES } from './garrison-mib.js';
 import { FleetSnapshotReader, NO_BACKUP } from './fleet-snapshot.js';
 import { SnmpAgent } from './snmp-agent.js';
 import { snmpAgentRoutes } from './snmp-agent-routes.js';
 import { SnmpAgentSettingsStore } from './snmp-agent-settings.js';
-import { displayString, gauge32, timeTicks } from './snmp-values.js';
+import { displayString, gauge32, integer32, timeTicks } from './snmp-values.js';
 
 export interface SnmpAgentService {
   /** The UDP port actually listened on (config may say 0 in tests); throws before start. */
@@ -34,8 +43,14 @@ declare module '../platform/console-module.js' {
   }
 }
 
-/** How often the whole fleet is re-read (health values, names, anything an event did not say) (ms). */
+/** The shortest time between two periodic re-reads of the whole fleet (names, certificates, anything no event said) (ms). */
 const REFRESH_INTERVAL_MS = 30_000;
+/** Periodic re-reads take at most this share of the time: the wait after one grows with how long it took. */
+const PERIODIC_REFRESH_SHARE = 0.02;
+/** sensorTable columns patched from events (numbers as in the MIB). */
+const STATE_COLUMN = 5;
+const LAST_SEEN_COLUMN = 7;
+const CLOCK_DRIFT_COLUMN = 10;
 /** Enrolments, revocations and moves coalesce for this long before a re-read, so a burst is one read. */
 const EVENT_DEBOUNCE_MS = 500;
 /**
@@ -61,6 +76,11 @@ export function createSnmpModule(context: ConsoleContext): ConsoleModule {
   const unsubscribe: Array<() => void> = [];
   /** Each sensor's state as last served, so a presence event updates one cell and the counts without a read. */
   const states = new Map<string, SensorState>();
+  /**
+   * While a fleet read is in flight: the cells events changed meanwhile (sensor id → column → value) and the
+   * states, applied on top of the read's result, which may predate them.
+   */
+  let changedDuringRead: { cells: Map<string, Map<number, string | number>>; states: Map<string, SensorState> } | null = null;
 
   context.services.provide('snmpAgent', {
     port() {
@@ -108,11 +128,24 @@ export function createSnmpModule(context: ConsoleContext): ConsoleModule {
     try {
       await applySettings(false);
       const readStarted = performance.now();
-      const snapshot = await fleet.read();
+      const changed = { cells: new Map<string, Map<number, string | number>>(), states: new Map<string, SensorState>() };
+      changedDuringRead = changed;
+      let snapshot: Awaited<ReturnType<FleetSnapshotReader['read']>>;
+      try {
+        snapshot = await fleet.read();
+      } finally {
+        // In the same turn as the table update below: an event between the two would be lost.
+        changedDuringRead = null;
+      }
       lastFleetReadMs = performance.now() - readStarted;
       if (agent !== target) return;
       states.clear();
-      for (const sensor of snapshot.sensors) states.set(sensor.id, sensor.state);
+      for (const sensor of snapshot.sensors) {
+        for (const [column, value] of changed.cells.get(sensor.id) ?? []) sensor.values[column - 2] = value;
+        states.set(sensor.id, changed.states.get(sensor.id) ?? sensor.state);
+      }
+      // A sensor that changed during the read but was not in it (enrolled meanwhile) needs a read of its own.
+      if ([...changed.states.keys()].some((sensorId) => !states.has(sensorId))) refreshSoon();
       setCounts(target);
       // First-seen order, and enrolment order at start, keeps a sensor's index stable while the console runs.
       const ordered = snapshot.sensors.sort((a, b) => a.enrolledAt.getTime() - b.enrolledAt.getTime() || a.id.localeCompare(b.id));
@@ -135,16 +168,43 @@ export function createSnmpModule(context: ConsoleContext): ConsoleModule {
     target.setScalar('sensorsDisconnected', gauge32(counts.disconnected));
   }
 
+  /** Sets a sensor's cell now, and over the result of a read in flight (which may predate it). */
+  function patchCell(target: SnmpAgent, sensorId: string, column: number, value: string | number): void {
+    target.setCell('sensorTable', sensorId, column, value);
+    if (!changedDuringRead) return;
+    const cells = changedDuringRead.cells.get(sensorId) ?? new Map<number, string | number>();
+    changedDuringRead.cells.set(sensorId, cells.set(column, value));
+  }
+
   /** A presence change is applied from the event itself: a reconnect storm must not turn into a storm of fleet reads. */
   function onPresence(change: SensorPresenceChanged): void {
     if (!agent) return;
-    if (!states.has(change.sensorId)) return refreshSoon();
-    // A read in flight may predate this change and would put the old state back: read once more after it.
-    if (running) again = true;
+    // A sensor the last read did not have (enrolled meanwhile) needs its whole row; a read in flight may have it.
+    if (!states.has(change.sensorId) && !changedDuringRead) return refreshSoon();
     states.set(change.sensorId, change.current);
-    agent.setCell('sensorTable', change.sensorId, 5, SENSOR_STATE_VALUES[change.current]);
-    if (change.current === 'connected') agent.setCell('sensorTable', change.sensorId, 7, displayString(change.at));
+    changedDuringRead?.states.set(change.sensorId, change.current);
+    patchCell(agent, change.sensorId, STATE_COLUMN, SENSOR_STATE_VALUES[change.current]);
+    if (change.current === 'connected') patchCell(agent, change.sensorId, LAST_SEEN_COLUMN, displayString(change.at));
     setCounts(agent);
+  }
+
+  /** A health report moves the sensor's last seen and clock drift, without a read. */
+  function onHealth(report: SensorHealthReported): void {
+    if (!agent || (!states.has(report.sensorId) && !changedDuringRead)) return;
+    patchCell(agent, report.sensorId, LAST_SEEN_COLUMN, displayString(report.at));
+    patchCell(agent, report.sensorId, CLOCK_DRIFT_COLUMN, integer32(report.clockSkewMs));
+  }
+
+  /** The next periodic re-read: REFRESH_INTERVAL_MS after the last, or later when reads are slow. */
+  function schedulePeriodic(): void {
+    const waitMs = Math.max(REFRESH_INTERVAL_MS, lastFleetReadMs / PERIODIC_REFRESH_SHARE);
+    const scheduled = setTimeout(() => {
+      void refresh().finally(() => {
+        if (agent && timer === scheduled) schedulePeriodic();
+      });
+    }, waitMs);
+    scheduled.unref();
+    timer = scheduled;
   }
 
   /** One refresh at a time; a request during one runs once more after it. */
@@ -190,18 +250,18 @@ export function createSnmpModule(context: ConsoleContext): ConsoleModule {
       await refresh();
       for (const event of ['sensor.enrolled', 'sensor.revoked', 'sensor.placement-changed'] as const) unsubscribe.push(context.events.on(event, refreshSoon));
       unsubscribe.push(context.events.on('sensor.presence-changed', onPresence));
+      unsubscribe.push(context.events.on('sensor.health-reported', onHealth));
       unsubscribe.push(
         context.events.on('component.changed', () => {
           if (agent) refreshConsole(agent);
         }),
       );
-      timer = setInterval(() => void refresh(), REFRESH_INTERVAL_MS);
-      timer.unref();
+      schedulePeriodic();
       logger.info({ port }, 'SNMP agent listening');
     },
     async stop() {
       for (const off of unsubscribe.splice(0)) off();
-      if (timer) clearInterval(timer);
+      if (timer) clearTimeout(timer);
       if (debounce) clearTimeout(debounce);
       // A fleet read in flight (seconds at 5,000 sensors) does not hold the stop: it finds the agent gone and drops its result.
       again = false;
