@@ -8,15 +8,18 @@ import { PresenceTracker } from './presence-tracker.js';
 function recordingFleet(options: { failPresence?: () => boolean; healthTakesMs?: number } = {}) {
   const presence: PresenceUpdate[] = [];
   const health: HealthUpdate[][] = [];
+  /** Per recordHealth call, the sensors it was asked to write. */
+  const written: string[][] = [];
   const unexpected = () => Promise.reject(new Error('not used by the presence tracker'));
   const fleet: FleetService = {
     async updatePresence(updates) {
       if (options.failPresence?.()) throw new Error('database unavailable');
       presence.push(...updates);
     },
-    async recordHealth(updates) {
+    async recordHealth(updates, write) {
       await sleep(options.healthTakesMs ?? 0);
       health.push(updates);
+      written.push(updates.map((update) => update.sensorId).filter((sensorId) => !write || write.has(sensorId)));
     },
     recordEnrollment: unexpected,
     findById: unexpected,
@@ -28,7 +31,7 @@ function recordingFleet(options: { failPresence?: () => boolean; healthTakesMs?:
     revokedSerials: unexpected,
     linkedSensorIds: unexpected,
   };
-  return { fleet, presence, health };
+  return { fleet, presence, health, written };
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -106,5 +109,59 @@ describe('PresenceTracker', () => {
     assert.equal(health.length, 0, 'and before the health flush finished');
     await tracker.stop();
     assert.equal(health.length, 1);
+  });
+
+  it('spaces out health writes on a large fleet, publishes every report, and writes the newest when a link closes or the tracker stops', async () => {
+    const { fleet, health, written } = recordingFleet();
+    let clock = 0;
+    const tracker = new PresenceTracker({ fleet: () => fleet, logger, graceMs: 60_000, now: () => clock });
+    tracker.start();
+    const sensors = Array.from({ length: 3000 }, (_, index) => `s${index}`);
+    /** Every sensor reports at `at`; the clock moves past the next flush, which is awaited. */
+    const reportAll = async (at: number) => {
+      clock = at;
+      for (const sensorId of sensors) tracker.health(healthUpdate(sensorId, at));
+      await flushAt(at + 2000);
+    };
+    const flushAt = async (at: number) => {
+      const calls = health.length;
+      clock = at;
+      while (health.length === calls) await sleep(20);
+    };
+    await reportAll(0);
+    assert.equal(written.at(-1)?.length, 3000, 'first reports: all written');
+    // 3,000 sensors at 50 writes a second: each is written every 60 s; reports in between are published only.
+    await reportAll(30_000);
+    assert.equal(health.at(-1)?.length, 3000, 'every report is published');
+    assert.equal(written.at(-1)?.length, 0, 'none written 30 s after the last write');
+    tracker.unreachable('s7', 'closed-by-sensor');
+    await flushAt(34_000);
+    assert.deepEqual(written.at(-1), ['s7'], 'the closed link gets its newest report written');
+    assert.equal(health.at(-1)?.[0]?.lastSeenAt.getTime(), 30_000);
+    await reportAll(62_000);
+    assert.equal(written.at(-1)?.length, 2999, 'written again once 60 s have passed');
+    assert.ok(!written.at(-1)?.includes('s7'), 's7 was written 30 s ago');
+    clock = 70_000;
+    for (const sensorId of sensors.slice(0, 10)) tracker.health(healthUpdate(sensorId, 70_000));
+    await flushAt(72_000);
+    assert.equal(written.at(-1)?.length, 0);
+    await tracker.stop();
+    assert.deepEqual(new Set(written.at(-1)), new Set(sensors.slice(0, 10)), 'stopping writes what was published but not written');
+  });
+
+  it('writes every report of a small fleet', async () => {
+    const { fleet, written } = recordingFleet();
+    let clock = 0;
+    const tracker = new PresenceTracker({ fleet: () => fleet, logger, graceMs: 60_000, now: () => clock });
+    tracker.start();
+    for (const at of [0, 30_000, 60_000]) {
+      clock = at;
+      for (const sensorId of ['a', 'b', 'c']) tracker.health(healthUpdate(sensorId, at));
+      const calls = written.length;
+      clock = at + 2000;
+      while (written.length === calls) await sleep(20);
+      assert.deepEqual(written.at(-1), ['a', 'b', 'c'], `at ${at}`);
+    }
+    await tracker.stop();
   });
 });

@@ -81,6 +81,11 @@ export function createSnmpModule(context: ConsoleContext): ConsoleModule {
    * states, applied on top of the read's result, which may predate them.
    */
   let changedDuringRead: { cells: Map<string, Map<number, string | number>>; states: Map<string, SensorState> } | null = null;
+  /**
+   * The newest health report per sensor (last seen as served, clock drift): the database gets health spaced out on
+   * large fleets (link/presence-tracker.ts), so a fleet read may hold an older one, which must not replace it.
+   */
+  const reportedHealth = new Map<string, { lastSeen: string; clockDriftMs: number }>();
 
   context.services.provide('snmpAgent', {
     port() {
@@ -140,7 +145,16 @@ export function createSnmpModule(context: ConsoleContext): ConsoleModule {
       lastFleetReadMs = performance.now() - readStarted;
       if (agent !== target) return;
       states.clear();
+      const read = new Set(snapshot.sensors.map((sensor) => sensor.id));
+      for (const sensorId of reportedHealth.keys()) if (!read.has(sensorId)) reportedHealth.delete(sensorId);
       for (const sensor of snapshot.sensors) {
+        const reported = reportedHealth.get(sensor.id);
+        // ISO 8601 times in UTC compare as text; 'never' sorts after digits but only stands for no report at all.
+        const readLastSeen = String(sensor.values[LAST_SEEN_COLUMN - 2]);
+        if (reported && (readLastSeen === 'never' || reported.lastSeen > readLastSeen)) {
+          sensor.values[LAST_SEEN_COLUMN - 2] = reported.lastSeen;
+          sensor.values[CLOCK_DRIFT_COLUMN - 2] = reported.clockDriftMs;
+        }
         for (const [column, value] of changed.cells.get(sensor.id) ?? []) sensor.values[column - 2] = value;
         states.set(sensor.id, changed.states.get(sensor.id) ?? sensor.state);
       }
@@ -191,8 +205,10 @@ export function createSnmpModule(context: ConsoleContext): ConsoleModule {
   /** A health report moves the sensor's last seen and clock drift, without a read. */
   function onHealth(report: SensorHealthReported): void {
     if (!agent || (!states.has(report.sensorId) && !changedDuringRead)) return;
-    patchCell(agent, report.sensorId, LAST_SEEN_COLUMN, displayString(report.at));
-    patchCell(agent, report.sensorId, CLOCK_DRIFT_COLUMN, integer32(report.clockSkewMs));
+    const reported = { lastSeen: displayString(report.at), clockDriftMs: integer32(report.clockSkewMs) };
+    reportedHealth.set(report.sensorId, reported);
+    patchCell(agent, report.sensorId, LAST_SEEN_COLUMN, reported.lastSeen);
+    patchCell(agent, report.sensorId, CLOCK_DRIFT_COLUMN, reported.clockDriftMs);
   }
 
   /** The next periodic re-read: REFRESH_INTERVAL_MS after the last, or later when reads are slow. */

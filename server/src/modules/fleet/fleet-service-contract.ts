@@ -71,8 +71,12 @@ export interface FleetService {
   recordRenewedCertificate(sensorId: string, certificate: SensorCertificate): Promise<void>;
   /** Applies presence changes (conditional on the state actually changing) and publishes `sensor.presence-changed`. */
   updatePresence(updates: PresenceUpdate[]): Promise<void>;
-  /** Health/last-seen of a flush (the newest report per sensor), written together: never a write per heartbeat as it arrives. */
-  recordHealth(updates: HealthUpdate[]): Promise<void>;
+  /**
+   * Health/last-seen of a flush (the newest report per sensor), written together: never a write per heartbeat as it
+   * arrives. Every update is published as `sensor.health-reported`; only the sensors in `write` (all when absent)
+   * are written (the presence tracker spaces writes out on large fleets).
+   */
+  recordHealth(updates: HealthUpdate[], write?: ReadonlySet<string>): Promise<void>;
   /** Revokes (and with `remove`, deletes) a sensor; publishes `sensor.revoked`. Returns its certificate serial. */
   revoke(sensorId: string, options: { byUser: string | null; remove: boolean }): Promise<{ serialNumber: string } | null>;
   /**

@@ -118,4 +118,26 @@ describe('sensor listings', () => {
     const connected = await memory.page(listSensorsQuery.parse({ state: 'connected', limit: '500' }));
     assert.ok(connected.rows.some((row) => row._id === first._id));
   });
+
+  it('keeps a health report newer than the database through a reload (health is written spaced out on large fleets)', async () => {
+    const sensor = sensors.find((entry) => entry.state === 'connected');
+    assert.ok(sensor);
+    const older = new Date(Date.now() - 60_000);
+    const newer = new Date();
+    const report = (at: Date, clockSkewMs: number) => ({
+      sensorId: sensor._id,
+      lastSeenAt: at,
+      health: { receivedAt: at, sensorTime: at, clockSkewMs, packetsPerSecond: 1, bytesPerSecond: 1, diskUsedPercent: 1, uptimeSeconds: 1 },
+    });
+    await fleet.recordHealth([report(older, 11)]);
+    // Published, not written: the database keeps the older report.
+    await fleet.recordHealth([report(newer, 22)], new Set());
+    memory.invalidate();
+    const query = listSensorsQuery.parse({ q: sensor.name, limit: '10' });
+    const [row] = (await memory.page(query)).rows.filter((entry) => entry._id === sensor._id);
+    assert.equal(row?.lastSeenAt?.getTime(), newer.getTime());
+    assert.equal(row?.health?.clockSkewMs, 22);
+    const [stored] = (await database.page(query)).rows.filter((entry) => entry._id === sensor._id);
+    assert.equal(stored?.lastSeenAt?.getTime(), older.getTime(), 'the database has the older one');
+  });
 });

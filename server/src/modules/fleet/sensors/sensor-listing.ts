@@ -213,6 +213,15 @@ export class MemorySensorListing implements SensorListing {
       .find({}, SENSOR_LIST_FIELDS)
       .lean<SensorListFields[]>()
       .then((found) => {
+        const previous = this.rows;
+        for (const row of found) {
+          // Health reaches the database spaced out on large fleets (link/presence-tracker.ts): a newer report from the events stays.
+          const known = previous?.get(row._id);
+          if (known?.lastSeenAt && (!row.lastSeenAt || known.lastSeenAt > row.lastSeenAt)) {
+            row.lastSeenAt = known.lastSeenAt;
+            row.health = known.health;
+          }
+        }
         const rows: Rows = new Map(found.map((row) => [row._id, row]));
         for (const replay of this.pending) replay(rows);
         this.rows = rows;
