@@ -182,22 +182,35 @@ export function createSnmpModule(context: ConsoleContext): ConsoleModule {
     target.setScalar('sensorsDisconnected', gauge32(counts.disconnected));
   }
 
-  /** Sets a sensor's cell now, and over the result of a read in flight (which may predate it). */
-  function patchCell(target: SnmpAgent, sensorId: string, column: number, value: string | number): void {
-    target.setCell('sensorTable', sensorId, column, value);
+  /** Keeps a cell for the result of the read in flight, if any (it may predate the change). */
+  function keepForRead(sensorId: string, column: number, value: string | number): void {
     if (!changedDuringRead) return;
     const cells = changedDuringRead.cells.get(sensorId) ?? new Map<number, string | number>();
     changedDuringRead.cells.set(sensorId, cells.set(column, value));
   }
 
+  /** Sets a sensor's cell now, and over the result of a read in flight. */
+  function patchCell(target: SnmpAgent, sensorId: string, column: number, value: string | number): void {
+    target.setCell('sensorTable', sensorId, column, value);
+    keepForRead(sensorId, column, value);
+  }
+
   /** A presence change is applied from the event itself: a reconnect storm must not turn into a storm of fleet reads. */
   function onPresence(change: SensorPresenceChanged): void {
     if (!agent) return;
-    // A sensor the last read did not have (enrolled meanwhile) needs its whole row; a read in flight may have it.
-    if (!states.has(change.sensorId) && !changedDuringRead) return refreshSoon();
+    const stateValue = SENSOR_STATE_VALUES[change.current];
+    if (!states.has(change.sensorId)) {
+      // Not in the table (enrolled since the last read): a read brings its whole row. One in flight may have it, with
+      // this change on top (the counts wait for it); otherwise, or if it does not, a read of its own follows.
+      if (!changedDuringRead) return refreshSoon();
+      changedDuringRead.states.set(change.sensorId, change.current);
+      keepForRead(change.sensorId, STATE_COLUMN, stateValue);
+      if (change.current === 'connected') keepForRead(change.sensorId, LAST_SEEN_COLUMN, displayString(change.at));
+      return;
+    }
     states.set(change.sensorId, change.current);
     changedDuringRead?.states.set(change.sensorId, change.current);
-    patchCell(agent, change.sensorId, STATE_COLUMN, SENSOR_STATE_VALUES[change.current]);
+    patchCell(agent, change.sensorId, STATE_COLUMN, stateValue);
     if (change.current === 'connected') patchCell(agent, change.sensorId, LAST_SEEN_COLUMN, displayString(change.at));
     setCounts(agent);
   }
