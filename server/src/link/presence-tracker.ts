@@ -22,7 +22,7 @@
  * report after it linked, and its newest one when its link closes or the
  * console stops, are written at the next flush whatever the spacing. On the
  * embedded database writing every report of 5,000 sensors took 25–37% of its
- * time (1.5–2 ms per sensor, 167 sensors a second) and a third of the
+ * time (1.5–2 ms per sensor, 167 sensors a second) and almost half of the
  * database time of a 5,000-sensor zone push.
  *
  * Per-instance state: with several console instances, a sensor that moves to
@@ -92,7 +92,6 @@ export class PresenceTracker {
   /** The link closed; `reason` says how. The sensor becomes disconnected unless it is back within the grace period. */
   unreachable(sensorId: string, reason: PresenceReason): void {
     this.unreachableSince.delete(sensorId);
-    this.healthWrittenAt.delete(sensorId);
     this.requeueUnwritten(sensorId);
     this.unreachableSince.set(sensorId, this.now());
     this.queue(sensorId, 'unreachable', reason);

@@ -215,13 +215,13 @@ export function createSnmpModule(context: ConsoleContext): ConsoleModule {
     setCounts(agent);
   }
 
-  /** A health report moves the sensor's last seen and clock drift, without a read. */
+  /** A health report moves the sensor's last seen and clock drift, without a read; a later read keeps it unless newer. */
   function onHealth(report: SensorHealthReported): void {
-    if (!agent || (!states.has(report.sensorId) && !changedDuringRead)) return;
+    if (!agent) return;
     const reported = { lastSeen: displayString(report.at), clockDriftMs: integer32(report.clockSkewMs) };
     reportedHealth.set(report.sensorId, reported);
-    patchCell(agent, report.sensorId, LAST_SEEN_COLUMN, reported.lastSeen);
-    patchCell(agent, report.sensorId, CLOCK_DRIFT_COLUMN, reported.clockDriftMs);
+    agent.setCell('sensorTable', report.sensorId, LAST_SEEN_COLUMN, reported.lastSeen);
+    agent.setCell('sensorTable', report.sensorId, CLOCK_DRIFT_COLUMN, reported.clockDriftMs);
   }
 
   /** The next periodic re-read: REFRESH_INTERVAL_MS after the last, or later when reads are slow. */
