@@ -35,8 +35,13 @@ export interface BaselineLinkOptions {
   /** A console's data directory (its CA and server certificate; the master key beside it). */
   dataDir: string;
   linkPort: number;
-  /** What the welcome tells each LinkClient: how often to send a health report (the baseline does not answer them). */
+  /** What the welcome tells each LinkClient: how often to send a health report. */
   healthIntervalMs?: number;
+  /**
+   * Acknowledge health reports as the console does (without storing anything), so a LinkClient's traffic is the
+   * same against both. The link bench's own baseline leaves them unanswered: it measures linking, not heartbeats.
+   */
+  answerHealth?: boolean;
 }
 
 export interface BaselineLink {
@@ -70,6 +75,10 @@ export async function listenBaselineLink(options: BaselineLinkOptions): Promise<
   const links = io.of(LINK_NAMESPACE);
   links.on('connection', (socket) => {
     socket.emit('link:welcome', { sensorId: 'baseline', sensorName: 'baseline', zoneId: null, consoleTime: new Date().toISOString(), healthIntervalMs });
+    if (!options.answerHealth) return;
+    socket.on('health:report', (_report: unknown, ack: unknown) => {
+      if (typeof ack === 'function') ack({ data: { consoleTime: new Date().toISOString(), clockSkewMs: 0 } });
+    });
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -1,11 +1,12 @@
 /**
- * The bare baseline of settings-push-bench.ts, in its own process: a minimal
- * socket.io server over the same mutual TLS as the console's link port (a
- * server certificate from the console CA, sensor certificates required), with
- * no database and no application logic. It welcomes each link like the
- * console does (so the real LinkClient counts as connected) and, on request,
- * emits one `settings:apply` with acknowledgement to every connected sensor.
- *   settings-push-baseline.ts <console data dir>
+ * The bare baseline of settings-push-bench.ts, in its own process: the link
+ * bench's baseline server (link-baseline-server.ts: socket.io over the
+ * console's mutual TLS, no database, no application logic) on a free port. It
+ * welcomes each link with the console's health interval and acknowledges the
+ * health reports, as the console does, so the sensors do the same work against
+ * both; on request it emits one `settings:apply` with acknowledgement to every
+ * connected sensor.
+ *   settings-push-baseline.ts <console data dir> <health interval ms>
  * Sends { kind: 'ready', port }, then answers:
  *   { kind: 'connected' }                        → { kind: 'connected', count }
  *   { kind: 'push', revision, settings, timeoutMs }
@@ -13,19 +14,11 @@
  *   { kind: 'memory' }                           → { kind: 'memory', rssBytes, heapUsedBytes } after a full GC
  *   { kind: 'stop' }                             → exits
  */
-import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
-import { Server, type Socket } from 'socket.io';
+import type { Socket } from 'socket.io';
 import { z } from 'zod';
-import { LINK_NAMESPACE, LINK_SOCKET_PATH } from '../../sensor-link/src/protocol/link-protocol.js';
-import { generateRsaKeyPair, issueCertificate } from '../../server/src/modules/pki/certificate-builder.js';
-import { loadOrCreateConsoleCa } from '../../server/src/modules/pki/console-ca.js';
-import { createLogger } from '../../server/src/platform/logger.js';
-import { loadMasterKey } from '../../server/src/platform/secrets/master-key.js';
-import { SecretBox } from '../../server/src/platform/secrets/secret-box.js';
-import { TLS_POLICY } from '../../server/src/platform/tls-policy.js';
 import { answerRequests, epochMs, memoryAnswer, send } from './bench-process.js';
+import { listenBaselineLink } from './link-baseline-server.js';
 
 const requestSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('connected') }),
@@ -34,35 +27,15 @@ const requestSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('stop') }),
 ]);
 
-const [dataDir = ''] = process.argv.slice(2);
-const masterKey = await loadMasterKey({ keyFile: path.join(dataDir, '..', `${path.basename(dataDir)}.master.key`), createIfMissing: false });
-const ca = await loadOrCreateConsoleCa({ dataDir, secretBox: new SecretBox(masterKey), logger: createLogger({ level: 'silent' }) });
-const keys = await generateRsaKeyPair(2048);
-const { pem } = await issueCertificate({
-  subject: [{ name: 'commonName', value: 'bare baseline' }],
-  publicKey: keys.publicKey,
-  usage: 'tls-server',
-  subjectAltNames: [{ type: 'ip', value: '127.0.0.1' }],
-  lifetimeDays: 1,
-  issuer: ca,
-});
-const server = https.createServer({
-  ...TLS_POLICY,
-  key: keys.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-  cert: pem,
-  ca: ca.certificatePem,
-  requestCert: true,
-  rejectUnauthorized: true,
-});
-const io = new Server(server, { path: LINK_SOCKET_PATH, transports: ['websocket'] });
+const [dataDir, healthIntervalMs] = z.tuple([z.string().min(1), z.coerce.number().int().positive()]).parse(process.argv.slice(2));
+// The console's heartbeat, answered as the console answers it: the sensors do the same work against both.
+const baseline = await listenBaselineLink({ dataDir, linkPort: 0, healthIntervalMs, answerHealth: true });
 const sockets = new Set<Socket>();
-io.of(LINK_NAMESPACE).on('connection', (socket) => {
+baseline.links.on('connection', (socket) => {
   sockets.add(socket);
   socket.on('disconnect', () => sockets.delete(socket));
-  socket.emit('link:welcome', { sensorId: socket.id, sensorName: 'baseline', zoneId: null, consoleTime: new Date().toISOString(), healthIntervalMs: 3_600_000 });
 });
-await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-send({ kind: 'ready', port: (server.address() as AddressInfo).port });
+send({ kind: 'ready', port: (baseline.server.address() as AddressInfo).port });
 process.on('disconnect', () => process.exit(1));
 
 async function push(revision: number, settings: unknown, timeoutMs: number) {
@@ -94,7 +67,7 @@ answerRequests(requestSchema, async (request) => {
     case 'memory':
       return send(memoryAnswer());
     case 'stop':
-      io.close();
+      baseline.close();
       process.exit(0);
   }
 });

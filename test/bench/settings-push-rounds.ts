@@ -41,6 +41,8 @@ const BENCH_BACKOFF = { baseMs: 500, capMs: 5000 };
 const LINK_WAVE = 50;
 const SETTLE_MS = 10_000;
 const BASELINE_SETTLE_MS = 2000;
+/** The console's default heartbeat, set on both the console and the baseline so each sensor sends the same reports to both. */
+const HEALTH_INTERVAL_MS = 30_000;
 
 export type ApplyMode = 'files' | 'memory';
 /**
@@ -233,7 +235,7 @@ export async function runPushRounds(options: PushRoundsOptions): Promise<PushRou
   const maxSensors = rounds.at(-1) ?? 0;
   const links = new SensorLinks(applyMode);
   const dataDir = await makeTempDir('bench-settings');
-  let consoleProcess: BenchChild | null = startBenchChild(path.join(here, 'settings-push-bench-console.ts'), [dataDir]);
+  let consoleProcess: BenchChild | null = startBenchChild(path.join(here, 'settings-push-bench-console.ts'), [dataDir], { GARRISON_LINK_HEALTH_INTERVAL_MS: String(HEALTH_INTERVAL_MS) });
   let baselineProcess: BenchChild | null = null;
   const ready = await consoleProcess.ready;
   const consoleApi = (method: string, apiPath: string, body?: unknown) =>
@@ -315,7 +317,7 @@ export async function runPushRounds(options: PushRoundsOptions): Promise<PushRou
 
     // Bare baseline: the same sensors (same LinkClient, same apply code) against a server with no logic.
     links.stop();
-    baselineProcess = startBenchChild(path.join(here, 'settings-push-baseline.ts'), [dataDir]);
+    baselineProcess = startBenchChild(path.join(here, 'settings-push-baseline.ts'), [dataDir, String(HEALTH_INTERVAL_MS)]);
     const baselinePort = Number((await baselineProcess.ready).port);
     await consoleProcess.stop();
     consoleProcess = null;

@@ -40,7 +40,7 @@ import { serveSoakRequests } from './soak-server-requests.js';
 const argumentsSchema = z.tuple([z.string().min(1), z.coerce.number().int().min(1).max(65_535), z.coerce.number().int().positive(), z.coerce.number().int().min(1)]);
 
 const [dataDir, linkPort, healthIntervalMs, fleetSize] = argumentsSchema.parse(process.argv.slice(2));
-const baseline = await listenBaselineLink({ dataDir, linkPort, healthIntervalMs });
+const baseline = await listenBaselineLink({ dataDir, linkPort, healthIntervalMs, answerHealth: true });
 
 /** Per sensor that has linked here: its open sockets (two for a moment while a link is replaced) and since when it is away. */
 const sensors = new Map<string, { sockets: number; awaySince: Date | null }>();
@@ -64,10 +64,6 @@ baseline.links.on('connection', (socket) => {
     if (returning) churn.reconnected += 1;
   }
   back?.add(sensorId);
-  // Health reports are answered as the console answers them (no storing), so the traffic per link is the same.
-  socket.on('health:report', (_report: unknown, ack: unknown) => {
-    if (typeof ack === 'function') ack({ data: { consoleTime: new Date().toISOString(), clockSkewMs: 0 } });
-  });
   socket.on('disconnect', () => {
     const known = sensors.get(sensorId);
     if (!known) return;
