@@ -1,25 +1,37 @@
 /**
  * Where sensors and zones sit, for site/zone scope checks (http/access-scope.ts)
- * in this module's routes and in others' (settings). Provided as the
- * `placements` service; reads only the two id fields it needs.
+ * in this module's routes and in others' (settings), and which sensors a
+ * settings scope covers. Provided as the `placements` service; reads only the
+ * fields it needs.
  */
 import type { Placement, PlacementLookup } from '../../http/access-scope.js';
 import type { SensorDocument, SensorModel } from './sensor-model.js';
+import type { SensorListing, SensorPlacementRow, SensorScope } from './sensors/sensor-listing.js';
 import type { ZoneDocument, ZoneModel } from './zones/zone-model.js';
+
+export interface FleetPlacementLookup extends PlacementLookup {
+  /** The sensors a settings scope covers, revoked ones left out, by name (sensor-listing.ts). */
+  inScope(scope: SensorScope): Promise<SensorPlacementRow[]>;
+}
 
 declare module '../../platform/console-module.js' {
   interface ConsoleServices {
-    placements: PlacementLookup;
+    placements: FleetPlacementLookup;
   }
 }
 
 type PlacedSensor = Pick<SensorDocument, '_id' | 'siteId' | 'zoneId'>;
 
-export class FleetPlacements implements PlacementLookup {
+export class FleetPlacements implements FleetPlacementLookup {
   constructor(
     private readonly sensors: SensorModel,
     private readonly zones: ZoneModel,
+    private readonly listing: Pick<SensorListing, 'inScope'>,
   ) {}
+
+  inScope(scope: SensorScope): Promise<SensorPlacementRow[]> {
+    return this.listing.inScope(scope);
+  }
 
   async ofSensor(sensorId: string): Promise<Placement | null> {
     const sensor = await this.sensors.findById(sensorId, { siteId: 1, zoneId: 1 }).lean<PlacedSensor>();

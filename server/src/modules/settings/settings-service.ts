@@ -71,6 +71,8 @@ export interface SettingsServiceDeps {
   revisions: SettingsRevisions;
   drift: SettingsDrift;
   sensors: SensorModel;
+  /** The sensors a scope covers, revoked ones left out, by name: the fleet's `placements.inScope`. */
+  sensorsInScope: (scope: ScopeRef) => Promise<SensorPlacement[]>;
   sites: SiteModel;
   zones: ZoneModel;
   secretBox: SecretBox;
@@ -234,13 +236,8 @@ export class SettingsService {
   }
 
   /** Sensors a scope covers (revoked ones excluded: they will never apply anything). */
-  async sensorsIn(scope: ScopeRef): Promise<SensorPlacement[]> {
-    const filter =
-      scope.kind === 'global' ? {} : scope.kind === 'site' ? { siteId: scope.id } : scope.kind === 'zone' ? { zoneId: scope.id } : { _id: scope.id };
-    return this.deps.sensors
-      .find({ ...filter, state: { $ne: 'revoked' as const } }, PLACEMENT_FIELDS)
-      .sort({ nameKey: 1 })
-      .lean<SensorPlacement[]>();
+  sensorsIn(scope: ScopeRef): Promise<SensorPlacement[]> {
+    return this.deps.sensorsInScope(scope);
   }
 
   async placementOf(sensorId: string): Promise<SensorPlacement> {

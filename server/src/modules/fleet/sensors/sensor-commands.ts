@@ -27,8 +27,8 @@ export class SensorCommands {
     private readonly sensors: SensorModel,
     private readonly zones: ZoneModel,
     private readonly events: EventBus,
-    /** Called after a change no event describes (a rename), so cached list rows are dropped. */
-    private readonly onRenamed: () => void = () => undefined,
+    /** Called after a change no event describes (a rename, sensors put back to Unassigned), so cached list rows are dropped. */
+    private readonly onUndescribedChange: () => void = () => undefined,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
@@ -44,7 +44,7 @@ export class SensorCommands {
       // The unique index settles two renames racing for one name.
       throw isDuplicateKeyError(error) ? nameTaken(name) : error;
     }
-    this.onRenamed();
+    this.onUndescribedChange();
     return { before: sensor.name, after: name };
   }
 
@@ -65,6 +65,7 @@ export class SensorCommands {
       if (zoneId !== null && !(await this.zones.exists({ _id: zoneId }))) {
         // The zone was deleted while the sensors moved in: they must not point at nothing.
         await this.sensors.updateMany({ zoneId }, { $set: { zoneId: null, siteId: null } });
+        this.onUndescribedChange();
         throw new AppError('conflict', `Zone "${zone?.name ?? zoneId}" was deleted while the sensors were moving; they are Unassigned.`);
       }
       const at = this.now();

@@ -73,10 +73,27 @@ describe('sensor listings', () => {
       assert.equal(fromMemory.total, fromDatabase.total, JSON.stringify(raw));
       assert.deepEqual(fromMemory.rows.map((row) => row.name), fromDatabase.rows.map((row) => row.name), JSON.stringify(raw));
     }
+    // Whom a settings save pushes to: same sensors, same order, same placements.
+    const scopes = [
+      { kind: 'global', id: null },
+      { kind: 'site', id: siteId },
+      ...zoneIds.map((id) => ({ kind: 'zone', id }) as const),
+      { kind: 'sensor', id: sensors[1]?._id ?? '' },
+      { kind: 'sensor', id: sensors[0]?._id ?? '' },
+    ] as const;
+    for (const scope of scopes) {
+      const [fromDatabase, fromMemory] = await Promise.all([database.inScope(scope), memory.inScope(scope)]);
+      assert.deepEqual(fromMemory, fromDatabase, JSON.stringify(scope));
+    }
   }
 
   it('answers every query shape like the database', async () => {
     await assertSameAnswers();
+    // The fixture covers what a push must leave out or include: revoked sensors in the zone, unassigned ones.
+    const zone = await database.inScope({ kind: 'zone', id: zoneIds[0] ?? '' });
+    assert.ok(zone.length > 0 && zone.every((sensor) => sensor.state !== 'revoked' && sensor.zoneId === zoneIds[0]));
+    assert.ok(sensors.some((sensor) => sensor.zoneId === zoneIds[0] && sensor.state === 'revoked'));
+    assert.equal((await memory.inScope({ kind: 'sensor', id: sensors[4]?._id ?? '' })).length, 0, 'a revoked sensor is pushed nothing');
   });
 
   it('lists only sensors within a user scope, like the database', async () => {
