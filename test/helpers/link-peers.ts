@@ -1,10 +1,13 @@
 /**
  * Hand-made link peers for refusal tests: raw socket.io clients with any
  * certificate (or none), certificates from the console CA with chosen
- * validity, and a TCP relay that can go silent to imitate a dead network.
+ * validity, a stand-in console that says what a test needs it to, and a TCP
+ * relay that can go silent to imitate a dead network.
  */
+import https from 'node:https';
 import net from 'node:net';
 import path from 'node:path';
+import { Server, type Namespace } from 'socket.io';
 import { io, type Socket } from 'socket.io-client';
 import { generateRsaKeyPair, issueCertificate, keyIdentifier } from '../../server/src/modules/pki/certificate-builder.js';
 import { loadOrCreateConsoleCa, type ConsoleCa } from '../../server/src/modules/pki/console-ca.js';
@@ -108,5 +111,39 @@ export async function freezableRelay(targetPort: number): Promise<{ port: number
       }
       await new Promise((resolve) => server.close(resolve));
     },
+  };
+}
+
+export interface StandInConsole {
+  /** The stand-in's `/link` namespace: add middleware and handlers to say what the test needs said. */
+  link: Namespace;
+  /** `127.0.0.1:port`, to put in a sensor's stored console addresses. */
+  address: string;
+  close(): Promise<void>;
+}
+
+/**
+ * A bare socket.io server on a free loopback port with a server certificate from the test console's CA and
+ * mutual TLS, so an enrolled sensor's real LinkClient links to it as to its console: for what the real console
+ * only says under conditions a test cannot easily make (garbage pushes, refusals during a storm).
+ */
+export async function standInConsole(testConsole: TestConsole): Promise<StandInConsole> {
+  const ca = await consoleCaOf(testConsole);
+  const keys = await generateRsaKeyPair(2048);
+  const { pem } = await issueCertificate({
+    subject: [{ name: 'commonName', value: 'stand-in console' }],
+    publicKey: keys.publicKey,
+    usage: 'tls-server',
+    subjectAltNames: [{ type: 'ip', value: '127.0.0.1' }],
+    lifetimeDays: 1,
+    issuer: ca,
+  });
+  const server = https.createServer({ key: keys.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), cert: pem, ca: ca.certificatePem, requestCert: true, rejectUnauthorized: true });
+  const sockets = new Server(server, { transports: ['websocket'] });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    link: sockets.of('/link'),
+    address: `127.0.0.1:${(server.address() as net.AddressInfo).port}`,
+    close: () => sockets.close(),
   };
 }

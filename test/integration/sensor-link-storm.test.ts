@@ -3,11 +3,15 @@
  * beyond the cap are closed at once, the sensor backs off with jitter and
  * links as soon as handshakes finish. Idle TCP connections that never start a
  * handshake (the cheapest way to fill the slots) stand in for a storm.
+ * A sensor refused as busy comes back when the refusal says, and a planned
+ * restart tells linked sensors when to come back.
  */
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import type { LinkRefusal } from '../../sensor-link/src/protocol/link-protocol.js';
 import { waitFor } from '../helpers/free-ports.js';
+import { standInConsole } from '../helpers/link-peers.js';
 import { startTestConsole, type TestConsole } from '../helpers/test-console.js';
 import { createTestSensor, sensorRecord, standingConnectionString, type TestSensor } from '../helpers/test-sensors.js';
 import { signInAsAdmin } from '../helpers/test-session.js';
@@ -46,6 +50,49 @@ describe('handshake cap', () => {
 
     for (const socket of idle) socket.destroy();
     await sensor.waitForState('connected', 10_000);
+  });
+});
+
+describe('busy refusal with a reconnect hint', () => {
+  it('comes back when the refusal says, not after its own backoff, and only that once', async () => {
+    const { connectionString } = await standingConnectionString(testConsole, (await signInAsAdmin(testConsole)).headers);
+    const refused = await createTestSensor('busy-01');
+    // The real console refuses as busy only under a load a test cannot make cheaply; a stand-in refuses on cue.
+    const standIn = await standInConsole(testConsole);
+    try {
+      await refused.enroll(connectionString);
+      const state = await refused.store.load();
+      assert.ok(state);
+      await refused.store.save({ ...state, consoleAddresses: [standIn.address] });
+
+      const hintMs = 3000;
+      const refusals: LinkRefusal[] = [
+        { code: 'busy', message: 'Busy; come back in 3 s.', reconnect: { afterMs: hintMs, spreadMs: 0 } },
+        { code: 'busy', message: 'Busy, without a hint.' },
+      ];
+      const attemptsAt: number[] = [];
+      standIn.link.use((_socket, next) => {
+        attemptsAt.push(performance.now());
+        const refusal = refusals.shift();
+        next(refusal ? Object.assign(new Error(refusal.message), { data: refusal }) : undefined);
+      });
+      standIn.link.on('connection', (socket) => {
+        socket.emit('link:welcome', { sensorId: state.sensorId, sensorName: state.sensorName, zoneId: null, consoleTime: new Date().toISOString(), healthIntervalMs: 60_000 });
+      });
+
+      // Backoff windows of 0.2–0.4 s: an attempt 3 s after the first refusal can only come from the hint.
+      await refused.link({ baseMs: 200, capMs: 400 });
+      await refused.waitForState('connected', 15_000);
+      assert.equal(attemptsAt.length, 3);
+      const [first = 0, second = 0, third = 0] = attemptsAt;
+      assert.ok(second - first >= hintMs, `not before the hinted time: ${Math.round(second - first)} ms`);
+      assert.ok(second - first < hintMs + 2000, `soon after it: ${Math.round(second - first)} ms`);
+      assert.ok(third - second < hintMs / 2, `the unhinted refusal after it backs off from the first window, not with the old hint: ${Math.round(third - second)} ms`);
+      assert.ok(refused.log.some((line) => line.includes('The console refused the link for now: Busy; come back in 3 s. Trying again in 3.0 s.')), refused.log.join('\n'));
+    } finally {
+      await refused.stop();
+      await standIn.close();
+    }
   });
 });
 

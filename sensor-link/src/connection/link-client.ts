@@ -7,7 +7,9 @@
  *
  * A refusal that retrying cannot fix (revoked, unknown or expired
  * certificate, protocol mismatch) stops the client with a sentence saying
- * what to do; anything else (network, console restarting, busy) is retried.
+ * what to do; anything else (network, console restarting, busy) is retried:
+ * after the wait the console asked for when it sent one (a planned restart,
+ * busy), otherwise after the backoff.
  */
 import { X509Certificate, createPrivateKey, createPublicKey } from 'node:crypto';
 import { io, type Socket } from 'socket.io-client';
@@ -76,7 +78,10 @@ export class LinkClient {
   private state: LinkState | null = null;
   private socket: LinkSocket | null = null;
   private readonly backoff: Backoff;
-  /** The console's planned-restart hint from its last link:closing, used for the next retry only. */
+  /**
+   * When the console asked to be tried again: a planned restart's link:closing, or a 'busy' refusal during a
+   * connect storm. Used for the next retry only (retry() clears it).
+   */
   private reconnectHint: ReconnectHint | null = null;
   private addressIndex = 0;
   private retryTimer: NodeJS.Timeout | null = null;
@@ -196,6 +201,9 @@ export class LinkClient {
         socket.removeAllListeners();
         return this.fail(`The console refused the link: ${refusal.data.message}`, refusal.data);
       }
+      // A busy console says when it has room again; without a hint (an older console, or a lookup that failed) the
+      // ordinary backoff applies.
+      this.reconnectHint = refusal.success && refusal.data.code === 'busy' ? (refusal.data.reconnect ?? null) : null;
       this.retry(refusal.success ? `The console refused the link for now: ${refusal.data.message}` : `Cannot reach the console at ${addressText}: ${error.message}.`);
     });
     socket.on('link:welcome', (welcome) => {

@@ -6,7 +6,7 @@
  * Handshake: the sensor connects with mutual TLS and `auth` = LinkHandshakeAuth.
  * The console maps the client certificate to a sensor and answers with
  * `link:welcome`, or refuses the connection with a `connect_error` whose
- * `data` is a LinkRefusal (code + sentence).
+ * `data` is a LinkRefusal (code + sentence; with 'busy', when to try again).
  *
  * Acknowledgements: every sensor → console event carries a callback answered
  * with LinkAck<T> = { data } | { error: { code, message } }. So do the
@@ -52,19 +52,16 @@ export const LINK_REFUSAL_CODES = [
 ] as const;
 export type LinkRefusalCode = (typeof LINK_REFUSAL_CODES)[number];
 
-export const linkRefusalSchema = z.strictObject({
-  code: z.enum(LINK_REFUSAL_CODES),
-  message: z.string().max(1000),
-});
-export type LinkRefusal = z.infer<typeof linkRefusalSchema>;
-
 /**
- * With 'console-shutdown' (a planned restart): when to try again. The sensor
- * waits `afterMs` (about how long the console takes to come back) plus a
- * uniformly random share of `spreadMs` (wider for a larger fleet), so the
- * fleet returns as a steady stream the console can admit instead of in
- * backoff waves that mostly hit a console still starting. If that attempt
- * fails, the ordinary backoff takes over from its first window.
+ * When to try again, sent by the console with a refusal it expects to pass. The sensor waits `afterMs` plus
+ * a uniformly random share of `spreadMs`; if that attempt fails too, the ordinary backoff takes over from its
+ * first window.
+ * - 'console-shutdown' (a planned restart, in link:closing): `afterMs` is about how long the console takes to
+ *   come back and `spreadMs` is wider for a larger fleet, so the fleet returns as a steady stream the console
+ *   can admit instead of in backoff waves that mostly hit a console still starting.
+ * - 'busy' (a connect storm, in the connect_error refusal): each refused sensor gets the next free slot at the
+ *   rate the console is admitting links, so the refused ones come back as a stream while the console still has
+ *   capacity, instead of sitting out 30–60 s backoff windows after the storm is over.
  */
 export const reconnectHintSchema = z.strictObject({
   afterMs: z.number().int().min(0).max(600_000),
@@ -72,9 +69,23 @@ export const reconnectHintSchema = z.strictObject({
 });
 export type ReconnectHint = z.infer<typeof reconnectHintSchema>;
 
-/** Sent right before the console closes a link on purpose. */
-export const linkClosingSchema = linkRefusalSchema.extend({ reconnect: reconnectHintSchema.optional() });
-export type LinkClosing = z.infer<typeof linkClosingSchema>;
+/**
+ * Why the console refused a link (connect_error `data`) or is closing it (link:closing). `reconnect` is sent
+ * with 'busy' and with 'console-shutdown' only. It was added to the refusal additively (no version bump): a
+ * sensor-link from before it parses the refusal with this schema without the field, which as a strict object
+ * fails, so it takes the refusal for an unexplained connect error (logging its message) and backs off as it
+ * always did: an older sensor only misses the shorter wait.
+ */
+export const linkRefusalSchema = z.strictObject({
+  code: z.enum(LINK_REFUSAL_CODES),
+  message: z.string().max(1000),
+  reconnect: reconnectHintSchema.optional(),
+});
+export type LinkRefusal = z.infer<typeof linkRefusalSchema>;
+
+/** Sent right before the console closes a link on purpose: the same shape as a refusal. */
+export const linkClosingSchema = linkRefusalSchema;
+export type LinkClosing = LinkRefusal;
 
 const versionText = z.string().min(1).max(64);
 

@@ -4,9 +4,10 @@
  * The middleware maps the peer certificate to a sensor (serial → fleet) and
  * refuses unknown, superseded and revoked certificates and protocol versions
  * it does not speak; the refusal reaches the sensor as `connect_error` with
- * `data` = { code, message }. Handlers validate every message with the
- * protocol's zod schemas; a malformed message is logged, answered with an
- * `invalid-message` error when it has an acknowledgement, and dropped.
+ * `data` = { code, message }, and with 'busy' also `reconnect` (when to try
+ * again). Handlers validate every message with the protocol's zod schemas; a
+ * malformed message is logged, answered with an `invalid-message` error when
+ * it has an acknowledgement, and dropped.
  *
  * Per-link state is the socket's own `data` (sensor id, serial): a few hundred
  * bytes on top of socket.io's own, so 1000 links stay well inside memory.
@@ -32,6 +33,7 @@ import { IDS_PER_IN_READ } from '../platform/database/database.js';
 import { peerIdentity } from './peer-certificate.js';
 import { PipelinedBatch } from '../platform/pipelined-batch.js';
 import type { PresenceTracker } from './presence-tracker.js';
+import { RetrySlots } from './retry-slots.js';
 
 export interface LinkSocketData {
   sensorId: string;
@@ -83,6 +85,7 @@ export function setUpLinkNamespace(namespace: LinkNamespace, options: LinkNamesp
   const lookups = new PipelinedBatch((requests: Array<{ sensorId: string; serialNumber: string }>) => fleet().checkLinkCertificates(requests), IDS_PER_IN_READ);
   /** Smoothed time a lookup took, waiting included (ms): how long the database queue is right now. */
   let lookupMs = 0;
+  const retrySlots = new RetrySlots();
   const linkedSinceNotice = new Set<string>();
   let noticeTimer: NodeJS.Timeout | null = null;
   const noticeLinked = (sensorId: string) => {
@@ -117,9 +120,10 @@ export function setUpLinkNamespace(namespace: LinkNamespace, options: LinkNamesp
     // socket.io's connect timeout (every attempt then fails and retries, a livelock). Lookups are batched (one read
     // in flight, the next one takes everything that arrived meanwhile), so a new one waits for the read in flight
     // and its own; past MAX_LOOKUP_WAIT_MS, or MAX_LOOKUPS_WAITING, it is refused with 'busy' at once and the
-    // sensor backs off.
+    // sensor is told when to come back: the next slot at the rate links are being admitted (retry-slots.ts), so
+    // the refused sensors return as a stream the console can take instead of backing off for up to a minute.
     if (lookups.size >= MAX_LOOKUPS_WAITING || !lookups.admits(MAX_LOOKUP_WAIT_MS)) {
-      return refuse({ code: 'busy', message: 'The console is admitting many sensors at once; the link will retry shortly.' });
+      return refuse({ code: 'busy', message: 'The console is admitting many sensors at once; the link will retry shortly.', reconnect: retrySlots.hint() });
     }
     const lookupStartedAt = performance.now();
     lookups
@@ -136,6 +140,8 @@ export function setUpLinkNamespace(namespace: LinkNamespace, options: LinkNamesp
         next();
       })
       .catch((error: unknown) => {
+        // No reconnect hint: the slots predict when capacity frees up, and a failing read predicts nothing, so the
+        // sensor backs off (up to a minute) rather than coming back every second to a database that is down.
         logger.error({ err: error }, 'link handshake failed on the console side');
         next(refusalError({ code: 'busy', message: 'The console could not look up the sensor; the link will retry.' }));
       });
@@ -150,6 +156,7 @@ export function setUpLinkNamespace(namespace: LinkNamespace, options: LinkNamesp
       previous.disconnect(true);
     }
     live.set(sensorId, socket);
+    retrySlots.admitted();
     presence.connected(sensorId);
     // A child logger only when a message needs one: creating it cost about 60 µs and a few hundred bytes per link.
     let childLog: ConsoleContext['logger'] | null = null;
