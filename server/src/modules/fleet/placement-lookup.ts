@@ -6,12 +6,13 @@
  */
 import type { Placement, PlacementLookup } from '../../http/access-scope.js';
 import type { SensorDocument, SensorModel } from './sensor-model.js';
-import type { SensorListing, SensorPlacementRow, SensorScope } from './sensors/sensor-listing.js';
+import { scopeMembers, type ScopeMembers } from './sensors/scope-members.js';
+import type { SensorListing, SensorScope } from './sensors/sensor-listing.js';
 import type { ZoneDocument, ZoneModel } from './zones/zone-model.js';
 
 export interface FleetPlacementLookup extends PlacementLookup {
-  /** The sensors a settings scope covers, revoked ones left out, by name (sensor-listing.ts). */
-  inScope(scope: SensorScope): Promise<SensorPlacementRow[]>;
+  /** The sensors a settings scope covers, revoked ones left out, by name, and what the database corrects (scope-members.ts). */
+  inScope(scope: SensorScope): Promise<ScopeMembers>;
 }
 
 declare module '../../platform/console-module.js' {
@@ -26,11 +27,11 @@ export class FleetPlacements implements FleetPlacementLookup {
   constructor(
     private readonly sensors: SensorModel,
     private readonly zones: ZoneModel,
-    private readonly listing: Pick<SensorListing, 'inScope'>,
+    private readonly listing: SensorListing,
   ) {}
 
-  inScope(scope: SensorScope): Promise<SensorPlacementRow[]> {
-    return this.listing.inScope(scope);
+  inScope(scope: SensorScope): Promise<ScopeMembers> {
+    return scopeMembers(this.sensors, this.listing, scope);
   }
 
   async ofSensor(sensorId: string): Promise<Placement | null> {

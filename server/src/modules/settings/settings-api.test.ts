@@ -13,6 +13,7 @@ import { EventBus } from '../../platform/event-bus.js';
 import { loadMasterKey } from '../../platform/secrets/master-key.js';
 import { SecretBox } from '../../platform/secrets/secret-box.js';
 import { sensorModel } from '../fleet/sensor-model.js';
+import { scopeMembers } from '../fleet/sensors/scope-members.js';
 import { DatabaseSensorListing } from '../fleet/sensors/sensor-listing.js';
 import { siteModel } from '../fleet/sites/site-model.js';
 import { zoneModel } from '../fleet/zones/zone-model.js';
@@ -71,7 +72,7 @@ function linkService(events = new EventBus(testConsole.garrison.logger)): Settin
     revisions: new SettingsRevisions(models, db),
     drift: new SettingsDrift(models, sensors, new ApplyResultRecorder(db.collection<SensorSettingsStatusDocument>('sensorSettingsStatus'), sensors, events)),
     sensors,
-    sensorsInScope: (scope) => new DatabaseSensorListing(sensors).inScope(scope),
+    sensorsInScope: (scope) => scopeMembers(sensors, new DatabaseSensorListing(sensors), scope),
     sites: siteModel(connection),
     zones: zoneModel(connection),
     secretBox,

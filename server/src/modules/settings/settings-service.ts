@@ -17,9 +17,10 @@ import type { Logger } from '../../platform/logger.js';
 import type { SecretBox } from '../../platform/secrets/secret-box.js';
 import { fieldProblems, parseOrThrow, summarizeProblems } from '../../platform/validation.js';
 import type { SensorModel } from '../fleet/sensor-model.js';
+import type { ScopeCorrections, ScopeMembers } from '../fleet/sensors/scope-members.js';
 import type { SiteModel } from '../fleet/sites/site-model.js';
 import type { ZoneModel } from '../fleet/zones/zone-model.js';
-import './settings-events.js';
+import type { SettingsChanged } from './settings-events.js';
 import { DEFAULT_SETTINGS, mergeLayers, changedFields, type FieldOrigin, type ScopeKind, type SettingsLayer, type SettingsObject } from './settings-merge.js';
 import type { SensorPlace } from './apply-result-recorder.js';
 import { scopeKey, type SettingsScopeDocument } from './settings-model.js';
@@ -71,8 +72,8 @@ export interface SettingsServiceDeps {
   revisions: SettingsRevisions;
   drift: SettingsDrift;
   sensors: SensorModel;
-  /** The sensors a scope covers, revoked ones left out, by name: the fleet's `placements.inScope`. */
-  sensorsInScope: (scope: ScopeRef) => Promise<SensorPlacement[]>;
+  /** The sensors a scope covers, revoked ones left out, by name, and what the database corrects: the fleet's `placements.inScope`. */
+  sensorsInScope: (scope: ScopeRef) => Promise<ScopeMembers>;
   sites: SiteModel;
   zones: ZoneModel;
   secretBox: SecretBox;
@@ -110,11 +111,29 @@ export class SettingsService {
     const before = stateOf(scope, current);
     const after: ScopeState = { scope, revision, settings, updatedAt: at, updatedBy: savedBy };
     const changed = changedFields(before.settings, settings);
-    const placements = await this.sensorsIn(scope);
+    const { sensors: placements, corrections } = await this.deps.sensorsInScope(scope);
     const sensorIds = placements.map((sensor) => sensor._id);
     this.deps.logger.info({ scope: scopeKey(scope.kind, scope.id), revision, changedFields: changed, sensors: sensorIds.length }, 'settings saved');
-    this.deps.events.publish('settings.changed', { revision, scope, changedFields: changed, sensorIds, placements, cause: 'saved', at });
+    const published = { revision, scope, changedFields: changed, cause: 'saved', at } as const;
+    this.deps.events.publish('settings.changed', { ...published, sensorIds, placements });
+    if (corrections) {
+      void corrections.then(
+        (found) => this.publishCorrections(found, published),
+        (error: unknown) => this.deps.logger.error({ err: error, scope: scopeKey(scope.kind, scope.id) }, 'could not confirm whom a settings save pushed to; sensors left out get their settings when they link'),
+      );
+    }
     return { before, after, changedFields: changed };
+  }
+
+  /** The database placed some sensors other than the in-memory list did: push to them again (scope-members.ts). */
+  private publishCorrections({ missed, outside }: ScopeCorrections, published: Omit<SettingsChanged, 'sensorIds' | 'placements'>): void {
+    if (missed.length === 0 && outside.length === 0) return;
+    this.deps.logger.warn(
+      { scope: scopeKey(published.scope.kind, published.scope.id), revision: published.revision, missed: missed.length, outside: outside.length },
+      "the fleet's in-memory sensor list placed sensors differently from the database (a change written behind the console's back); pushing to them again",
+    );
+    // Without a placement the push reads where each `outside` sensor is now.
+    this.deps.events.publish('settings.changed', { ...published, sensorIds: [...missed.map((sensor) => sensor._id), ...outside], placements: missed });
   }
 
   /**
@@ -236,8 +255,8 @@ export class SettingsService {
   }
 
   /** Sensors a scope covers (revoked ones excluded: they will never apply anything). */
-  sensorsIn(scope: ScopeRef): Promise<SensorPlacement[]> {
-    return this.deps.sensorsInScope(scope);
+  async sensorsIn(scope: ScopeRef): Promise<SensorPlacement[]> {
+    return (await this.deps.sensorsInScope(scope)).sensors;
   }
 
   async placementOf(sensorId: string): Promise<SensorPlacement> {

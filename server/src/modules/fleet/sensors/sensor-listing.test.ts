@@ -1,7 +1,8 @@
 /**
  * The in-memory listing (embedded database) answers every query shape exactly
  * like the database listing (MongoDB), and stays right as the fleet's own
- * events change presence, health and placement.
+ * events change presence, health and placement; whom a settings save pushes to
+ * comes from it at once and the database corrects it (scope-members.ts).
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,6 +14,7 @@ import { revokedCertificateModel } from '../revoked-certificate-model.js';
 import { sensorModel } from '../sensor-model.js';
 import { zoneModel } from '../zones/zone-model.js';
 import { listSensorsQuery } from './schema.js';
+import { scopeMembers } from './scope-members.js';
 import { DatabaseSensorListing, MemorySensorListing } from './sensor-listing.js';
 
 describe('sensor listings', () => {
@@ -48,6 +50,7 @@ describe('sensor listings', () => {
     });
   });
   after(() => testConsole?.destroy());
+  const model = () => sensorModel(testConsole.garrison.database().connection);
 
   const queries = [
     {},
@@ -82,18 +85,19 @@ describe('sensor listings', () => {
       { kind: 'sensor', id: sensors[0]?._id ?? '' },
     ] as const;
     for (const scope of scopes) {
-      const [fromDatabase, fromMemory] = await Promise.all([database.inScope(scope), memory.inScope(scope)]);
-      assert.deepEqual(fromMemory, fromDatabase, JSON.stringify(scope));
+      const fromDatabase = await scopeMembers(model(), database, scope);
+      assert.equal(fromDatabase.corrections, null);
+      assert.deepEqual(memory.cachedInScope(scope), fromDatabase.sensors, JSON.stringify(scope));
     }
   }
 
   it('answers every query shape like the database', async () => {
     await assertSameAnswers();
     // The fixture covers what a push must leave out or include: revoked sensors in the zone, unassigned ones.
-    const zone = await database.inScope({ kind: 'zone', id: zoneIds[0] ?? '' });
+    const zone = memory.cachedInScope({ kind: 'zone', id: zoneIds[0] ?? '' }) ?? [];
     assert.ok(zone.length > 0 && zone.every((sensor) => sensor.state !== 'revoked' && sensor.zoneId === zoneIds[0]));
     assert.ok(sensors.some((sensor) => sensor.zoneId === zoneIds[0] && sensor.state === 'revoked'));
-    assert.equal((await memory.inScope({ kind: 'sensor', id: sensors[4]?._id ?? '' })).length, 0, 'a revoked sensor is pushed nothing');
+    assert.deepEqual(memory.cachedInScope({ kind: 'sensor', id: sensors[4]?._id ?? '' }), [], 'a revoked sensor is pushed nothing');
   });
 
   it('lists only sensors within a user scope, like the database', async () => {
@@ -134,6 +138,29 @@ describe('sensor listings', () => {
     await assertSameAnswers();
     const connected = await memory.page(listSensorsQuery.parse({ state: 'connected', limit: '500' }));
     assert.ok(connected.rows.some((row) => row._id === first._id));
+  });
+
+  it('pushes from memory at once, and the database corrects what was written behind the console\'s back', async () => {
+    const zone = { kind: 'zone', id: zoneIds[1] ?? '' } as const;
+    await memory.page(listSensorsQuery.parse({}));
+    // As they are now (the tests before moved and revoked some).
+    const [movedIn, movedOut] = [
+      (await scopeMembers(model(), database, { kind: 'global', id: null })).sensors.find((sensor) => sensor.zoneId === null),
+      memory.cachedInScope(zone)?.[0],
+    ];
+    assert.ok(movedIn && movedOut);
+    // Written straight to the database: no event tells the memory.
+    await model().updateOne({ _id: movedIn._id }, { $set: { zoneId: zone.id, siteId } });
+    await model().updateOne({ _id: movedOut._id }, { $set: { zoneId: null, siteId: null } });
+    const members = await scopeMembers(model(), memory, zone);
+    assert.ok(members.sensors.some((sensor) => sensor._id === movedOut._id) && !members.sensors.some((sensor) => sensor._id === movedIn._id), 'answered from memory');
+    assert.ok(members.corrections);
+    const corrections = await members.corrections;
+    assert.deepEqual(corrections.missed.map((sensor) => [sensor._id, sensor.zoneId]), [[movedIn._id, zone.id]]);
+    assert.deepEqual(corrections.outside, [movedOut._id]);
+    assert.equal(memory.cachedInScope(zone), null, 'the memory is reloaded before it answers again');
+    await memory.page(listSensorsQuery.parse({}));
+    assert.deepEqual(memory.cachedInScope(zone), (await scopeMembers(model(), database, zone)).sensors);
   });
 
   it('keeps a health report newer than the database through a reload (health is written spaced out on large fleets)', async () => {

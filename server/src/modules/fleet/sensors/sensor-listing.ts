@@ -15,13 +15,8 @@
  *   answering once a minute old. Process-local on purpose; never used with
  *   MongoDB, where several consoles share the data.
  *
- * Both also answer whom a settings save pushes to (`inScope`). From memory that
- * saves a scan of every sensor document per save (1.8 s of the embedded
- * database at 5,000 sensors, before the first sensor is pushed to). Every
- * change made through the console is in the rows as it happens; a change the
- * events cannot patch reloads them first, as for a list. A write behind the
- * console's back (a tool, a test) is seen by the save after the background
- * reload that an old answer starts.
+ * The memory rows also say at once whom a settings save pushes to
+ * (`cachedInScope`, used by scope-members.ts, which has the database confirm it).
  *
  * sensor-listing.test.ts checks that both answer every query shape alike.
  */
@@ -48,9 +43,8 @@ export interface SensorScope {
 /** What a settings push needs of each sensor it covers. */
 export type SensorPlacementRow = Pick<SensorDocument, '_id' | 'name' | 'siteId' | 'zoneId' | 'state'>;
 
-const PLACEMENT_FIELDS = { _id: 1, name: 1, siteId: 1, zoneId: 1, state: 1 } as const;
-
-const SCOPE_FIELDS = { site: 'siteId', zone: 'zoneId', sensor: '_id' } as const;
+/** The field a scope kind selects sensors by; global selects every sensor. */
+export const SCOPE_FIELDS = { site: 'siteId', zone: 'zoneId', sensor: '_id' } as const;
 
 export interface SensorListing {
   page(query: ListSensorsQuery, within?: ListingScope | null): Promise<{ rows: SensorListFields[]; total: number }>;
@@ -58,8 +52,11 @@ export interface SensorListing {
   invalidate(): void;
   /** How many sensors each of `ids` holds (sites and zones lists); the database's count stays the authority for deletes. */
   countBy(field: 'siteId' | 'zoneId', ids: string[]): Promise<Map<string, number>>;
-  /** The sensors a settings scope covers, revoked ones left out, by name: whom a settings save pushes to. */
-  inScope(scope: SensorScope): Promise<SensorPlacementRow[]>;
+  /**
+   * The sensors a settings scope covers (revoked ones left out, by name) as held in memory, without waiting;
+   * null when nothing trustworthy is held (not loaded, marked stale, or the database listing).
+   */
+  cachedInScope(scope: SensorScope): SensorPlacementRow[] | null;
 }
 
 /** User text is matched literally: every regex metacharacter is escaped. */
@@ -104,13 +101,8 @@ export class DatabaseSensorListing implements SensorListing {
     return countBy(this.sensors, field, ids);
   }
 
-  inScope(scope: SensorScope): Promise<SensorPlacementRow[]> {
-    const filter = scope.kind === 'global' ? {} : { [SCOPE_FIELDS[scope.kind]]: scope.id };
-    return this.sensors
-      .find({ ...filter, state: { $ne: 'revoked' as const } }, PLACEMENT_FIELDS)
-      .sort({ nameKey: 1 })
-      .lean<SensorPlacementRow[]>()
-      .exec();
+  cachedInScope(): null {
+    return null;
   }
 
   invalidate(): void {}
@@ -159,6 +151,8 @@ export class MemorySensorListing implements SensorListing {
   private loadedAt = 0;
   /** Set by a change the events cannot patch (rename, enrolment, revocation, an unknown sensor): the next list reloads first. */
   private stale = false;
+  /** The load in flight was started by `stale`: until it lands the rows may miss what it brings. */
+  private reloadingStale = false;
   private loading: Promise<Rows> | null = null;
   /** Patches that arrive while a load runs, replayed in order onto its result (it may have read the database before them). */
   private pending: Array<(rows: Rows) => void> = [];
@@ -213,11 +207,11 @@ export class MemorySensorListing implements SensorListing {
     return counts;
   }
 
-  async inScope(scope: SensorScope): Promise<SensorPlacementRow[]> {
+  cachedInScope(scope: SensorScope): SensorPlacementRow[] | null {
+    // Rows a stale-driven load is replacing may miss what it brings (an enrolment); a refresh of fresh rows does not matter.
+    if (!this.rows || this.stale || this.reloadingStale) return null;
     const field = scope.kind === 'global' ? null : SCOPE_FIELDS[scope.kind];
-    // Never waits for age alone: a push must not wait 2 s for a scan that only looks for writes made behind the
-    // console's back. Old rows still start a reload behind the answer, so the next save sees such writes.
-    return [...(await this.current(Infinity)).values()]
+    return [...this.rows.values()]
       .filter((row) => row.state !== 'revoked' && (field === null || row[field] === scope.id))
       .sort((a, b) => compareValues(a.nameKey, b.nameKey))
       .map((row) => ({ _id: row._id, name: row.name, siteId: row.siteId, zoneId: row.zoneId, state: row.state }));
@@ -228,9 +222,9 @@ export class MemorySensorListing implements SensorListing {
   }
 
   /** The rows to answer from: reloaded first when missing, marked stale or too old; refreshed behind the answer when merely old. */
-  private current(waitWhenOlderThanMs = MAX_STALE_MS): Promise<Rows> {
+  private current(): Promise<Rows> {
     const age = this.now() - this.loadedAt;
-    if (!this.rows || this.stale || age >= waitWhenOlderThanMs) return this.reload();
+    if (!this.rows || this.stale || age >= MAX_STALE_MS) return this.reload();
     if (age >= FRESH_MS) this.reload().catch(() => undefined);
     return Promise.resolve(this.rows);
   }
@@ -248,6 +242,7 @@ export class MemorySensorListing implements SensorListing {
   private reload(): Promise<Rows> {
     if (this.loading) return this.loading;
     // A change that marks the rows stale after this point must be seen by a later load, not swallowed by this one.
+    this.reloadingStale = this.stale;
     this.stale = false;
     this.pending = [];
     const startedAt = this.now();
@@ -272,6 +267,7 @@ export class MemorySensorListing implements SensorListing {
       })
       .finally(() => {
         this.loading = null;
+        this.reloadingStale = false;
         this.pending = [];
       });
     this.loading = loading;
