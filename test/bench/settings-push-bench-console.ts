@@ -8,7 +8,7 @@
  *       sensors written straight into the database with certificates signed by the
  *       console CA for one shared CSR: enrolling thousands over HTTPS takes most of
  *       an hour on a loaded 2-core machine and is not what this bench measures
- *   { kind: 'zone', sensorIds }            → { kind: 'zoned' } (sensors placed in the bench zone, database only)
+ *   { kind: 'zone', sensorIds }            → { kind: 'zoned' } (sensors placed in the bench zone, database only; answered once the console's sensor list shows them)
  *   { kind: 'mark' }                       → { kind: 'mark', cpu }  (process and database CPU, µs)
  *   { kind: 'acks', revision, count, timeoutMs }
  *       → { kind: 'acks', recordedAt: { sensorId: epoch ms }, failed, cpu, databaseTime } once `count`
@@ -130,6 +130,17 @@ answerRequests(requestSchema, async (request) => {
         .database()
         .db.collection('sensors')
         .updateMany({ _id: { $in: request.sensorIds as never[] } }, { $set: { siteId: site.body.id, zoneId: zone.body.id } });
+      // Written behind the console's back (a move through the API would push to every moved sensor first). Wait
+      // until its in-memory sensor list shows them, as an operator's list view would within seconds: otherwise
+      // the save pushes to the sensors the list still holds and the database corrects it behind the push
+      // (scope-members.ts), which is not the path a console that made its own moves takes.
+      const deadline = Date.now() + 120_000;
+      for (;;) {
+        const listed = await api<{ total: number }>(testConsole, 'GET', `/sensors?zoneId=${zone.body.id}&limit=1`, { headers: admin.headers });
+        if (listed.body.total === request.sensorIds.length) break;
+        if (Date.now() > deadline) throw new Error(`the sensor list shows ${listed.body.total} of ${request.sensorIds.length} sensors in the bench zone after 2 minutes`);
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+      }
       return send({ kind: 'zoned' });
     }
     case 'mark':
