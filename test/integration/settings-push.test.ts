@@ -7,19 +7,15 @@
  */
 import assert from 'node:assert/strict';
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
-import https from 'node:https';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { Server } from 'socket.io';
 import { after, before, describe, it } from 'node:test';
 import { applyPushedSettings } from '../../sensor-link/src/connection/settings-apply.js';
 import { DirectoryCore } from '../../sensor-link/src/core/directory-core.js';
 import { SETTINGS_FILES } from '../../sensor-link/src/core/settings-files.js';
 import { LinkStateStore } from '../../sensor-link/src/state/link-state.js';
 import type { SettingsApplyResultRecorded } from '../../server/src/modules/settings/settings-events.js';
-import { generateRsaKeyPair, issueCertificate } from '../../server/src/modules/pki/certificate-builder.js';
 import { waitFor } from '../helpers/free-ports.js';
-import { consoleCaOf } from '../helpers/link-peers.js';
+import { standInConsole } from '../helpers/link-peers.js';
 import { makeTempDir, startTestConsole, type TestConsole } from '../helpers/test-console.js';
 import { createTestSensor, singleUseConnectionString, standingConnectionString, type TestSensor, type TestSensorOptions } from '../helpers/test-sensors.js';
 import { api, signInAsAdmin, type SignedIn } from '../helpers/test-session.js';
@@ -184,31 +180,19 @@ describe('the settings push', () => {
     const sensor = await createTestSensor('garbage-01');
     sensors.push(sensor);
     await sensor.enroll((await standingConnectionString(testConsole, admin.headers)).connectionString);
-    const ca = await consoleCaOf(testConsole);
-    const keys = await generateRsaKeyPair(2048);
-    const { pem } = await issueCertificate({
-      subject: [{ name: 'commonName', value: 'stand-in console' }],
-      publicKey: keys.publicKey,
-      usage: 'tls-server',
-      subjectAltNames: [{ type: 'ip', value: '127.0.0.1' }],
-      lifetimeDays: 1,
-      issuer: ca,
-    });
-    const server = https.createServer({ key: keys.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), cert: pem, ca: ca.certificatePem, requestCert: true, rejectUnauthorized: true });
-    const io = new Server(server, { transports: ['websocket'] });
+    const standIn = await standInConsole(testConsole);
     const answers: unknown[] = [];
-    io.of('/link').on('connection', (socket) => {
+    standIn.link.on('connection', (socket) => {
       socket.emit('link:welcome', { sensorId: sensor.enrollment?.sensorId ?? '', sensorName: 'garbage-01', zoneId: null, consoleTime: new Date().toISOString(), healthIntervalMs: 60_000 });
       void (async () => {
         answers.push(await socket.timeout(5000).emitWithAck('settings:apply', { revision: 9, settings: { ntp: { enabled: 'yes', servers: [{ address: '; rm -rf /' }] }, rogue: true } }));
         answers.push(await socket.timeout(5000).emitWithAck('settings:apply', { revision: -1 }));
       })();
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
       const state = await sensor.store.load();
       assert.ok(state);
-      await sensor.store.save({ ...state, consoleAddresses: [`127.0.0.1:${(server.address() as AddressInfo).port}`] });
+      await sensor.store.save({ ...state, consoleAddresses: [standIn.address] });
       await sensor.link();
       await sensor.waitForState('connected');
       await waitFor(() => answers.length === 2, 10_000, () => 'two answers from the sensor');
@@ -221,7 +205,7 @@ describe('the settings push', () => {
       await assert.rejects(stat(path.join(sensor.core.root, SETTINGS_FILES.json)));
     } finally {
       sensor.client?.stop();
-      await io.close();
+      await standIn.close();
     }
   });
 
