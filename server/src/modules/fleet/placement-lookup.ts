@@ -12,7 +12,7 @@ import type { ZoneDocument, ZoneModel } from './zones/zone-model.js';
 
 export interface FleetPlacementLookup extends PlacementLookup {
   /** The sensors a settings scope covers, revoked ones left out, by name, and what the database corrects (scope-members.ts). */
-  inScope(scope: SensorScope): Promise<ScopeMembers>;
+  inScope(scope: SensorScope, confirm?: boolean): Promise<ScopeMembers>;
 }
 
 declare module '../../platform/console-module.js' {
@@ -30,8 +30,8 @@ export class FleetPlacements implements FleetPlacementLookup {
     private readonly listing: SensorListing,
   ) {}
 
-  inScope(scope: SensorScope): Promise<ScopeMembers> {
-    return scopeMembers(this.sensors, this.listing, scope);
+  inScope(scope: SensorScope, confirm = true): Promise<ScopeMembers> {
+    return scopeMembers(this.sensors, this.listing, scope, confirm);
   }
 
   async ofSensor(sensorId: string): Promise<Placement | null> {

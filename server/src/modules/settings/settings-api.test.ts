@@ -72,7 +72,7 @@ function linkService(events = new EventBus(testConsole.garrison.logger)): Settin
     revisions: new SettingsRevisions(models, db),
     drift: new SettingsDrift(models, sensors, new ApplyResultRecorder(db.collection<SensorSettingsStatusDocument>('sensorSettingsStatus'), sensors, events)),
     sensors,
-    sensorsInScope: (scope) => scopeMembers(sensors, new DatabaseSensorListing(sensors), scope),
+    sensorsInScope: (scope, confirm) => scopeMembers(sensors, new DatabaseSensorListing(sensors), scope, confirm),
     sites: siteModel(connection),
     zones: zoneModel(connection),
     secretBox,

@@ -28,7 +28,7 @@ export function createSettingsModule(context: ConsoleContext, options: SettingsM
     revisions: new SettingsRevisions(models, context.db),
     drift: new SettingsDrift(models, sensors, new ApplyResultRecorder(context.db.collection<SensorSettingsStatusDocument>('sensorSettingsStatus'), sensors, context.events)),
     sensors,
-    sensorsInScope: (scope) => context.services.get('placements').inScope(scope),
+    sensorsInScope: (scope, confirm) => context.services.get('placements').inScope(scope, confirm),
     sites: siteModel(context.connection),
     zones: zoneModel(context.connection),
     secretBox: context.secretBox,

@@ -73,7 +73,7 @@ export interface SettingsServiceDeps {
   drift: SettingsDrift;
   sensors: SensorModel;
   /** The sensors a scope covers, revoked ones left out, by name, and what the database corrects: the fleet's `placements.inScope`. */
-  sensorsInScope: (scope: ScopeRef) => Promise<ScopeMembers>;
+  sensorsInScope: (scope: ScopeRef, confirm: boolean) => Promise<ScopeMembers>;
   sites: SiteModel;
   zones: ZoneModel;
   secretBox: SecretBox;
@@ -111,7 +111,7 @@ export class SettingsService {
     const before = stateOf(scope, current);
     const after: ScopeState = { scope, revision, settings, updatedAt: at, updatedBy: savedBy };
     const changed = changedFields(before.settings, settings);
-    const { sensors: placements, corrections } = await this.deps.sensorsInScope(scope);
+    const { sensors: placements, corrections } = await this.deps.sensorsInScope(scope, true);
     const sensorIds = placements.map((sensor) => sensor._id);
     this.deps.logger.info({ scope: scopeKey(scope.kind, scope.id), revision, changedFields: changed, sensors: sensorIds.length }, 'settings saved');
     const published = { revision, scope, changedFields: changed, cause: 'saved', at } as const;
@@ -256,7 +256,8 @@ export class SettingsService {
 
   /** Sensors a scope covers (revoked ones excluded: they will never apply anything). */
   async sensorsIn(scope: ScopeRef): Promise<SensorPlacement[]> {
-    return (await this.deps.sensorsInScope(scope)).sensors;
+    // For previews and counts: nothing is pushed from it, so the database need not confirm it behind the answer.
+    return (await this.deps.sensorsInScope(scope, false)).sensors;
   }
 
   async placementOf(sensorId: string): Promise<SensorPlacement> {

@@ -36,9 +36,11 @@ export interface ScopeMembers {
 
 const PLACEMENT_FIELDS = { _id: 1, name: 1, siteId: 1, zoneId: 1, state: 1 } as const;
 
-export async function scopeMembers(sensors: SensorModel, listing: SensorListing, scope: SensorScope): Promise<ScopeMembers> {
+/** `confirm: false` (a preview, which pushes nothing) takes the memory's answer without the database read behind it. */
+export async function scopeMembers(sensors: SensorModel, listing: SensorListing, scope: SensorScope, confirm = true): Promise<ScopeMembers> {
   const cached = listing.cachedInScope(scope);
   if (!cached) return { sensors: await readInScope(sensors, scope), corrections: null };
+  if (!confirm) return { sensors: cached, corrections: null };
   const corrections = readInScope(sensors, scope).then((stored) => {
     const found = correctionsOf(cached, stored);
     if (found.missed.length > 0 || found.outside.length > 0) listing.invalidate();

@@ -152,6 +152,9 @@ describe('sensor listings', () => {
     // Written straight to the database: no event tells the memory.
     await model().updateOne({ _id: movedIn._id }, { $set: { zoneId: zone.id, siteId } });
     await model().updateOne({ _id: movedOut._id }, { $set: { zoneId: null, siteId: null } });
+    const preview = await scopeMembers(model(), memory, zone, false);
+    assert.equal(preview.corrections, null, 'a preview pushes nothing, so nothing reads the database behind it');
+    assert.deepEqual(preview.sensors, memory.cachedInScope(zone));
     const members = await scopeMembers(model(), memory, zone);
     assert.ok(members.sensors.some((sensor) => sensor._id === movedOut._id) && !members.sensors.some((sensor) => sensor._id === movedIn._id), 'answered from memory');
     assert.ok(members.corrections);
