@@ -149,6 +149,28 @@ describe('the settings push', () => {
     await waitForDrift(zoneId, (items) => items.every((row) => row.appliedRevision === revision && row.inSync), 'both sensors in sync after the reconnect');
   });
 
+  it('pushes to a sensor moved in behind the console\'s back once the database confirms the save, after the others', async () => {
+    const zoneId = await createZone('Alkylation');
+    const otherZoneId = await createZone('Tank farm');
+    const members = await Promise.all(['alky-01', 'alky-02'].map((name) => linkedSensor(name, zoneId)));
+    const movedIn = await linkedSensor('tank-01', otherZoneId);
+    const movedInId = movedIn.enrollment?.sensorId ?? '';
+    // The sensors page loads the in-memory list the save pushes from.
+    const listed = await api<{ items: unknown[] }>(testConsole, 'GET', '/sensors', { headers: admin.headers });
+    assert.equal(listed.status, 200, listed.text);
+    // Written straight to the database: nothing tells the in-memory list.
+    await testConsole.garrison.database().db.collection('sensors').updateOne({ _id: movedInId as never }, { $set: { zoneId } });
+
+    const revision = await putZoneSettings(zoneId, { ntp: { enabled: true, servers: [{ address: '10.50.0.1' }] } });
+    await Promise.all([...members, movedIn].map((sensor) => waitForChrony(sensor, 'server 10.50.0.1')));
+    await waitForDrift(zoneId, (items) => items.length === 3 && items.every((row) => row.appliedRevision === revision && row.inSync), 'all three sensors in sync');
+    // The moved sensor was pushed to by the correction, which waited for the push to the others to go out.
+    const order = applyResults.filter((result) => result.revision === revision && result.ok).map((result) => result.sensorName);
+    assert.deepEqual(order.slice(0, 2).sort(), ['alky-01', 'alky-02'], JSON.stringify(order));
+    assert.equal(order[2], 'tank-01');
+    assert.ok(testConsole.logs.some((line) => line.includes('placed sensors differently') && line.includes('"missed":1')), 'the correction is logged');
+  });
+
   it('records a failed apply with the sensor\'s reason and publishes a failed apply result', async () => {
     const zoneId = await createZone('Flare');
     const failing = await linkedSensor('flare-01', zoneId, {

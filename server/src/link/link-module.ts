@@ -35,6 +35,8 @@ export interface SensorLinkService {
    * sensors over mutual TLS; see SensorRouteHandler. Register before start.
    */
   registerSensorRoute(pathPrefix: string, handler: SensorRouteHandler): void;
+  /** Resolves once no settings push is queued or in flight on this instance. */
+  settingsPushesSettled(): Promise<void>;
 }
 
 declare module '../platform/console-module.js' {
@@ -97,6 +99,7 @@ export function createLinkModule(context: ConsoleContext): ConsoleModule {
       if (sensorRoutes.has(pathPrefix)) throw new Error(`The sensor route ${pathPrefix} is registered twice`);
       sensorRoutes.set(pathPrefix, handler);
     },
+    settingsPushesSettled: () => settingsPush.idle(),
   });
 
   function close(sensorId: string, code: 'revoked' | 'replaced', message: string): void {

@@ -18,6 +18,7 @@ import { DatabaseSensorListing } from '../fleet/sensors/sensor-listing.js';
 import { siteModel } from '../fleet/sites/site-model.js';
 import { zoneModel } from '../fleet/zones/zone-model.js';
 import { ApplyResultRecorder } from './apply-result-recorder.js';
+import { PushConfirmations } from './push-confirmations.js';
 import { SettingsDrift } from './settings-drift.js';
 import { settingsModels, type SensorSettingsStatusDocument } from './settings-model.js';
 import { SettingsRevisions } from './settings-revisions.js';
@@ -73,6 +74,8 @@ function linkService(events = new EventBus(testConsole.garrison.logger)): Settin
     drift: new SettingsDrift(models, sensors, new ApplyResultRecorder(db.collection<SensorSettingsStatusDocument>('sensorSettingsStatus'), sensors, events)),
     sensors,
     sensorsInScope: (scope, confirm) => scopeMembers(sensors, new DatabaseSensorListing(sensors), scope, confirm),
+    // The database answers whom to push to here, so there is nothing to confirm.
+    confirmations: new PushConfirmations({ pushesSettled: async () => {} }),
     sites: siteModel(connection),
     zones: zoneModel(connection),
     secretBox,

@@ -10,6 +10,7 @@ import { siteModel } from '../fleet/sites/site-model.js';
 import { zoneModel } from '../fleet/zones/zone-model.js';
 import { ApplyResultRecorder } from './apply-result-recorder.js';
 import { ClockDriftMonitor, type ClockDriftOptions } from './clock-drift-monitor.js';
+import { PushConfirmations } from './push-confirmations.js';
 import { SettingsDrift } from './settings-drift.js';
 import { settingsModels, type SensorSettingsStatusDocument } from './settings-model.js';
 import { SettingsRevisions } from './settings-revisions.js';
@@ -24,11 +25,13 @@ export function createSettingsModule(context: ConsoleContext, options: SettingsM
   const logger = context.logger.child({ module: 'settings' });
   const models = settingsModels(context.connection);
   const sensors = sensorModel(context.connection);
+  const confirmations = new PushConfirmations({ pushesSettled: () => context.services.get('sensorLink').settingsPushesSettled() });
   const service = new SettingsService({
     revisions: new SettingsRevisions(models, context.db),
     drift: new SettingsDrift(models, sensors, new ApplyResultRecorder(context.db.collection<SensorSettingsStatusDocument>('sensorSettingsStatus'), sensors, context.events)),
     sensors,
     sensorsInScope: (scope, confirm) => context.services.get('placements').inScope(scope, confirm),
+    confirmations,
     sites: siteModel(context.connection),
     zones: zoneModel(context.connection),
     secretBox: context.secretBox,
@@ -51,6 +54,7 @@ export function createSettingsModule(context: ConsoleContext, options: SettingsM
     async stop() {
       stopListening?.();
       clockDrift.stop();
+      await confirmations.stop();
       await clockDrift.idle();
     },
   };

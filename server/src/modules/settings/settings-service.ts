@@ -27,6 +27,7 @@ import { scopeKey, type SettingsScopeDocument } from './settings-model.js';
 import type { DriftFilter, DriftRow, SettingsDrift } from './settings-drift.js';
 import type { SettingsRevisions } from './settings-revisions.js';
 import { openSecrets, placeholderSecrets, sealSecrets, setAsideMaskedSecrets } from './settings-secrets.js';
+import type { PushConfirmations } from './push-confirmations.js';
 
 export interface ScopeRef {
   kind: ScopeKind;
@@ -74,6 +75,8 @@ export interface SettingsServiceDeps {
   sensors: SensorModel;
   /** The sensors a scope covers, revoked ones left out, by name, and what the database corrects: the fleet's `placements.inScope`. */
   sensorsInScope: (scope: ScopeRef, confirm: boolean) => Promise<ScopeMembers>;
+  /** When a save's confirmation reads the database: after the pushes have gone out (push-confirmations.ts). */
+  confirmations: PushConfirmations;
   sites: SiteModel;
   zones: ZoneModel;
   secretBox: SecretBox;
@@ -111,13 +114,14 @@ export class SettingsService {
     const before = stateOf(scope, current);
     const after: ScopeState = { scope, revision, settings, updatedAt: at, updatedBy: savedBy };
     const changed = changedFields(before.settings, settings);
-    const { sensors: placements, corrections } = await this.deps.sensorsInScope(scope, true);
+    const { sensors: placements, confirm } = await this.deps.sensorsInScope(scope, true);
     const sensorIds = placements.map((sensor) => sensor._id);
     this.deps.logger.info({ scope: scopeKey(scope.kind, scope.id), revision, changedFields: changed, sensors: sensorIds.length }, 'settings saved');
     const published = { revision, scope, changedFields: changed, cause: 'saved', at } as const;
     this.deps.events.publish('settings.changed', { ...published, sensorIds, placements });
-    if (corrections) {
-      void corrections.then(
+    if (confirm) {
+      this.deps.confirmations.schedule(
+        confirm,
         (found) => this.publishCorrections(found, published),
         (error: unknown) => this.deps.logger.error({ err: error, scope: scopeKey(scope.kind, scope.id) }, 'could not confirm whom a settings save pushed to; sensors left out get their settings when they link'),
       );

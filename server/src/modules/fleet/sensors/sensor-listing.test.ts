@@ -86,7 +86,7 @@ describe('sensor listings', () => {
     ] as const;
     for (const scope of scopes) {
       const fromDatabase = await scopeMembers(model(), database, scope);
-      assert.equal(fromDatabase.corrections, null);
+      assert.equal(fromDatabase.confirm, null);
       assert.deepEqual(memory.cachedInScope(scope), fromDatabase.sensors, JSON.stringify(scope));
     }
   }
@@ -153,12 +153,12 @@ describe('sensor listings', () => {
     await model().updateOne({ _id: movedIn._id }, { $set: { zoneId: zone.id, siteId } });
     await model().updateOne({ _id: movedOut._id }, { $set: { zoneId: null, siteId: null } });
     const preview = await scopeMembers(model(), memory, zone, false);
-    assert.equal(preview.corrections, null, 'a preview pushes nothing, so nothing reads the database behind it');
+    assert.equal(preview.confirm, null, 'a preview pushes nothing, so nothing reads the database behind it');
     assert.deepEqual(preview.sensors, memory.cachedInScope(zone));
     const members = await scopeMembers(model(), memory, zone);
     assert.ok(members.sensors.some((sensor) => sensor._id === movedOut._id) && !members.sensors.some((sensor) => sensor._id === movedIn._id), 'answered from memory');
-    assert.ok(members.corrections);
-    const corrections = await members.corrections;
+    assert.ok(members.confirm);
+    const corrections = await members.confirm();
     assert.deepEqual(corrections.missed.map((sensor) => [sensor._id, sensor.zoneId]), [[movedIn._id, zone.id]]);
     assert.deepEqual(corrections.outside, [movedOut._id]);
     assert.equal(memory.cachedInScope(zone), null, 'the memory is reloaded before it answers again');
