@@ -7,19 +7,12 @@
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { settingsApplySchema } from '../protocol/link-protocol.js';
-import { sensorSettingsSchema } from '../protocol/settings-schema.js';
 
 const FILE = 'upload-limit.json';
 const limitFileSchema = z.strictObject({ bitsPerSecond: z.number().positive().nullable() });
 
-/** Call after a settings push was applied; ignores pushes that do not parse (they were not applied). */
-export async function rememberUploadLimit(stateDirectory: string, pushed: unknown): Promise<void> {
-  const envelope = settingsApplySchema.safeParse(pushed);
-  if (!envelope.success) return;
-  const settings = sensorSettingsSchema.safeParse(envelope.data.settings);
-  if (!settings.success) return;
-  const bitsPerSecond = settings.data.uploadBandwidthLimit?.bitsPerSecond ?? null;
+/** Call after a settings push was applied, with its `uploadBandwidthLimit.bitsPerSecond` (null: no limit). */
+export async function rememberUploadLimit(stateDirectory: string, bitsPerSecond: number | null): Promise<void> {
   const file = path.join(stateDirectory, FILE);
   const temporary = `${file}.${process.pid}.tmp`;
   await writeFile(temporary, `${JSON.stringify({ bitsPerSecond })}\n`, { mode: 0o644 });

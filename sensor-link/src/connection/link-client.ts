@@ -39,6 +39,7 @@ import {
   type ReconnectHint,
   type SensorToConsoleEvents,
 } from '../protocol/link-protocol.js';
+import type { SensorSettings } from '../protocol/settings-schema.js';
 import type { LinkState, LinkStateStore } from '../state/link-state.js';
 import { sensorLinkVersion } from '../version.js';
 import { Backoff, PRODUCTION_BACKOFF, type BackoffOptions } from './backoff.js';
@@ -90,6 +91,8 @@ export class LinkClient {
   private renewing = false;
   /** Settings pushes are applied one after another, in the order they came. */
   private applying: Promise<void> = Promise.resolve();
+  /** The upload limit this process last wrote to the state folder; undefined until it wrote one. */
+  private rememberedUploadLimit: number | null | undefined = undefined;
   /** The `host:port` of the live link, where backups are uploaded and downloaded. */
   private linkedAddress: string | null = null;
   /** Aborts backup transfers in flight when the client stops. */
@@ -250,11 +253,24 @@ export class LinkClient {
   }
 
   private async applySettings(request: unknown): Promise<LinkAck<SettingsApplied>> {
-    const answer = await applyPushedSettings({ request, sensorId: this.state?.sensorId ?? '', core: this.options.core, store: this.options.store, log: this.options.log });
-    if ('data' in answer) {
-      await rememberUploadLimit(this.options.store.directory, request).catch((error: unknown) => this.options.log.warn(`Could not remember the upload limit: ${(error as Error).message}`));
+    const { store, core, log } = this.options;
+    return applyPushedSettings({ request, sensorId: this.state?.sensorId ?? '', core, store, log, onApplied: (settings) => this.rememberUploadLimit(settings) });
+  }
+
+  /**
+   * Keeps the applied upload limit in the state folder for backups after a restart. Written when it differs from
+   * what this process last wrote: rewriting it on every push cost each of thousands of simulated sensors a file
+   * write and two more validations of the settings. A failed write is a warning; the settings are applied.
+   */
+  private async rememberUploadLimit(settings: SensorSettings): Promise<void> {
+    const bitsPerSecond = settings.uploadBandwidthLimit?.bitsPerSecond ?? null;
+    if (bitsPerSecond === this.rememberedUploadLimit) return;
+    try {
+      await rememberUploadLimit(this.options.store.directory, bitsPerSecond);
+      this.rememberedUploadLimit = bitsPerSecond;
+    } catch (error) {
+      this.options.log.warn(`Could not remember the upload limit: ${(error as Error).message}`);
     }
-    return answer;
   }
 
   /** Runs a backup or restore request and answers it while the same link is up (the console gave up on it otherwise). */

@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto';
 import { CoreNotSupportedError, type CaptureCore } from '../core/capture-core.js';
 import type { LinkLog } from '../link-log.js';
 import { linkError, settingsApplySchema, type LinkAck, type SettingsApplied } from '../protocol/link-protocol.js';
-import { sensorSettingsSchema } from '../protocol/settings-schema.js';
+import { sensorSettingsSchema, type SensorSettings } from '../protocol/settings-schema.js';
 import type { LinkStateStore } from '../state/link-state.js';
 
 export interface ApplyPushedSettingsOptions {
@@ -23,6 +23,8 @@ export interface ApplyPushedSettingsOptions {
   core: CaptureCore;
   store: Pick<LinkStateStore, 'loadAppliedSettings' | 'saveAppliedSettings'>;
   log: LinkLog;
+  /** Called with the validated settings once they are applied (or found already applied), before the answer. */
+  onApplied?: (settings: SensorSettings) => Promise<void>;
 }
 
 /** At most this many problems are named in a refusal (the console keeps 500 characters of it). */
@@ -50,6 +52,7 @@ export async function applyPushedSettings(options: ApplyPushedSettingsOptions): 
   const previous = await store.loadAppliedSettings();
   if (previous && previous.sensorId === options.sensorId && previous.revision === revision && previous.digest === digest) {
     log.info(`Settings revision ${revision} is already applied.`);
+    await options.onApplied?.(settings.data);
     return { data: { revision, applied: true } };
   }
   try {
@@ -66,5 +69,6 @@ export async function applyPushedSettings(options: ApplyPushedSettingsOptions): 
     log.warn(`Applied settings revision ${revision} but could not remember it: ${(error as Error).message}`);
   }
   log.info(`Applied settings revision ${revision}.`);
+  await options.onApplied?.(settings.data);
   return { data: { revision, applied: true } };
 }

@@ -109,15 +109,22 @@ async function readIfExists(file: string): Promise<string | null> {
 
 /**
  * Writes `content` to `file` atomically unless it already holds exactly that;
- * returns whether it wrote. An existing file keeps its permissions.
+ * returns whether it wrote. An existing file keeps its permissions. `current`,
+ * when the caller has just read the file (null: it does not exist), saves
+ * reading it again. The directory is made only when it is missing.
  */
-export async function writeFileAtomic(file: string, content: string, mode: number): Promise<boolean> {
-  if ((await readIfExists(file)) === content) return false;
+export async function writeFileAtomic(file: string, content: string, mode: number, current?: string | null): Promise<boolean> {
+  const existing = current === undefined ? await readIfExists(file) : current;
+  if (existing === content) return false;
   const directory = path.dirname(file);
-  await mkdir(directory, { recursive: true });
-  const existingMode = await stat(file).then((info) => info.mode & 0o777, () => null);
+  const existingMode = existing === null ? null : await stat(file).then((info) => info.mode & 0o777, () => null);
   const temporary = path.join(directory, `.${path.basename(file)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
-  const handle = await open(temporary, 'wx', existingMode ?? mode);
+  const openTemporary = () => open(temporary, 'wx', existingMode ?? mode);
+  const handle = await openTemporary().catch(async (error: unknown) => {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    await mkdir(directory, { recursive: true });
+    return openTemporary();
+  });
   try {
     await handle.writeFile(content, 'utf8');
     await handle.chmod(existingMode ?? mode);
@@ -176,13 +183,13 @@ export async function applySettingsFiles(options: ApplySettingsFilesOptions): Pr
   const settings = sensorSettingsSchema.parse(options.settings);
   const target = (relative: string) => path.join(options.root, relative);
   const changed: string[] = [];
-  const write = async (relative: string, content: string, mode: number) => {
-    if (await writeFileAtomic(target(relative), content, mode)) changed.push(relative);
+  const write = async (relative: string, content: string, mode: number, current?: string | null) => {
+    if (await writeFileAtomic(target(relative), content, mode, current)) changed.push(relative);
   };
 
   if (settings.ntp) {
-    const existing = (await readIfExists(target(SETTINGS_FILES.chrony))) ?? '';
-    await write(SETTINGS_FILES.chrony, replaceManagedBlock(existing, renderChronyBlock(settings.ntp)), 0o644);
+    const existing = await readIfExists(target(SETTINGS_FILES.chrony));
+    await write(SETTINGS_FILES.chrony, replaceManagedBlock(existing ?? '', renderChronyBlock(settings.ntp)), 0o644, existing);
   }
   if (settings.timeRegion?.timeZone) await write(SETTINGS_FILES.timeZone, renderTimeZone(settings.timeRegion.timeZone), 0o644);
   if (settings.dns?.servers) await write(SETTINGS_FILES.resolver, renderResolvConf(settings.dns.servers), 0o644);
