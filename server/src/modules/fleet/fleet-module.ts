@@ -26,10 +26,10 @@ export function createFleetModule(context: ConsoleContext): ConsoleModule {
   const sites = siteModel(context.connection);
   const zones = zoneModel(context.connection);
   const logger = context.logger.child({ module: 'fleet' });
-  const fleet = new Fleet({ sensors, zones, revokedCertificates: revokedCertificateModel(context.connection), events: context.events, logger });
-  context.services.provide('fleet', fleet);
   // The embedded database belongs to this process alone, so its list rows can live in memory (see sensor-listing.ts).
   const listing: SensorListing = context.config.mongodbUri ? new DatabaseSensorListing(sensors) : new MemorySensorListing(sensors, context.events);
+  const fleet = new Fleet({ sensors, zones, revokedCertificates: revokedCertificateModel(context.connection), events: context.events, logger, listing });
+  context.services.provide('fleet', fleet);
   const placements = new FleetPlacements(sensors, zones, listing);
   context.services.provide('placements', placements);
   const countSensors: SensorCounter = (field, ids) => listing.countBy(field, ids);

@@ -7,8 +7,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { seedSensors, type SeedSensor } from '../../../../../test/helpers/sensor-seed.js';
+import { seedSensors, sensorFixture, type SeedSensor } from '../../../../../test/helpers/sensor-seed.js';
 import { startTestConsole, type TestConsole } from '../../../../../test/helpers/test-console.js';
+import type { SensorHealthReported } from '../fleet-events.js';
 import { Fleet } from '../fleet-service.js';
 import { revokedCertificateModel } from '../revoked-certificate-model.js';
 import { sensorModel } from '../sensor-model.js';
@@ -186,5 +187,42 @@ describe('sensor listings', () => {
     assert.equal(row?.health?.clockSkewMs, 22);
     const [stored] = (await database.page(query)).rows.filter((entry) => entry._id === sensor._id);
     assert.equal(stored?.lastSeenAt?.getTime(), older.getTime(), 'the database has the older one');
+  });
+  it('names health reports from memory when it holds the sensors, and from the database for the rest', async () => {
+    const named = new Fleet({
+      sensors: model(),
+      zones: zoneModel(testConsole.garrison.database().connection),
+      revokedCertificates: revokedCertificateModel(testConsole.garrison.database().connection),
+      events: testConsole.garrison.events,
+      logger: testConsole.garrison.logger,
+      listing: memory,
+    });
+    await memory.page(listSensorsQuery.parse({}));
+    const [held, revoked] = [sensors.find((sensor) => sensor.state === 'disconnected'), sensors.find((sensor) => sensor.state === 'revoked')];
+    assert.ok(held && revoked);
+    // Behind the console's back: a name the memory does not hold, and a sensor it has never seen.
+    await model().updateOne({ _id: held._id }, { $set: { name: 'Renamed in the database' } });
+    const unseen = sensorFixture(900, { name: 'Never listed' });
+    await model().create(unseen);
+    const reported: SensorHealthReported[] = [];
+    const off = testConsole.garrison.events.on('sensor.health-reported', (report) => {
+      reported.push(report);
+    });
+    const at = new Date();
+    const healthOf = (sensorId: string) => ({
+      sensorId,
+      lastSeenAt: at,
+      health: { receivedAt: at, sensorTime: at, clockSkewMs: 1, packetsPerSecond: 1, bytesPerSecond: 1, diskUsedPercent: 1, uptimeSeconds: 1 },
+    });
+    try {
+      await named.recordHealth([held, revoked, unseen].map((sensor) => healthOf(sensor._id)), new Set());
+      assert.deepEqual(reported.map((report) => report.sensorName).sort(), [held.name, 'Never listed'].sort(), 'the held one by the memory\'s name, no read for it; none for the revoked one');
+      reported.length = 0;
+      memory.invalidate();
+      await named.recordHealth([healthOf(held._id)], new Set());
+      assert.deepEqual(reported.map((report) => report.sensorName), ['Renamed in the database'], 'a stale memory is not trusted');
+    } finally {
+      off();
+    }
   });
 });

@@ -57,6 +57,16 @@ export interface SensorListing {
    * null when nothing trustworthy is held (not loaded, marked stale, or the database listing).
    */
   cachedInScope(scope: SensorScope): SensorPlacementRow[] | null;
+  /**
+   * Where each of `ids` is, as held in memory (revoked ones included, with their state), and the ids memory does
+   * not hold; null when nothing trustworthy is held, as for cachedInScope.
+   */
+  cachedPlacements(ids: readonly string[]): CachedPlacements | null;
+}
+
+export interface CachedPlacements {
+  rows: SensorPlacementRow[];
+  unknown: string[];
 }
 
 /** User text is matched literally: every regex metacharacter is escaped. */
@@ -105,6 +115,10 @@ export class DatabaseSensorListing implements SensorListing {
     return null;
   }
 
+  cachedPlacements(): null {
+    return null;
+  }
+
   invalidate(): void {}
 }
 
@@ -140,6 +154,8 @@ function matches(row: SensorListFields, query: ListSensorsQuery, within: Listing
 }
 
 type Rows = Map<string, SensorListFields>;
+
+const placementOf = (row: SensorListFields): SensorPlacementRow => ({ _id: row._id, name: row.name, siteId: row.siteId, zoneId: row.zoneId, state: row.state });
 
 /** Rows younger than this are served as they are. */
 const FRESH_MS = 5_000;
@@ -208,13 +224,30 @@ export class MemorySensorListing implements SensorListing {
   }
 
   cachedInScope(scope: SensorScope): SensorPlacementRow[] | null {
-    // Rows a stale-driven load is replacing may miss what it brings (an enrolment); a refresh of fresh rows does not matter.
-    if (!this.rows || this.stale || this.reloadingStale) return null;
+    const rows = this.trustworthyRows();
+    if (!rows) return null;
     const field = scope.kind === 'global' ? null : SCOPE_FIELDS[scope.kind];
-    return [...this.rows.values()]
+    return [...rows.values()]
       .filter((row) => row.state !== 'revoked' && (field === null || row[field] === scope.id))
       .sort((a, b) => compareValues(a.nameKey, b.nameKey))
-      .map((row) => ({ _id: row._id, name: row.name, siteId: row.siteId, zoneId: row.zoneId, state: row.state }));
+      .map(placementOf);
+  }
+
+  cachedPlacements(ids: readonly string[]): CachedPlacements | null {
+    const rows = this.trustworthyRows();
+    if (!rows) return null;
+    const found: CachedPlacements = { rows: [], unknown: [] };
+    for (const id of ids) {
+      const row = rows.get(id);
+      if (row) found.rows.push(placementOf(row));
+      else found.unknown.push(id);
+    }
+    return found;
+  }
+
+  /** The rows, unless a stale-driven load is replacing them: they may miss what it brings (an enrolment); a refresh of fresh rows does not matter. */
+  private trustworthyRows(): Rows | null {
+    return !this.rows || this.stale || this.reloadingStale ? null : this.rows;
   }
 
   invalidate(): void {
