@@ -58,6 +58,8 @@ const FATAL_REFUSALS: ReadonlySet<LinkRefusalCode> = new Set([
 ]);
 const ACK_TIMEOUT_MS = 15_000;
 const RENEW_AT_FRACTION = 2 / 3;
+/** Built once: a zod schema costs more to build than to use, and every sensor acknowledges a health report each interval. */
+const healthAnswerSchema = linkAckSchema(healthAckSchema);
 
 export type LinkClientState = 'connecting' | 'connected' | 'waiting' | 'stopped' | 'failed';
 
@@ -319,7 +321,7 @@ export class LinkClient {
     try {
       const answer: unknown = await socket.timeout(ACK_TIMEOUT_MS).emitWithAck('health:report', report);
       this.lastRoundTripMs = Math.round(performance.now() - sentAt);
-      const parsed = linkAckSchema(healthAckSchema).safeParse(answer);
+      const parsed = healthAnswerSchema.safeParse(answer);
       if (parsed.success && 'error' in parsed.data) this.options.log.warn(`The console refused a health report: ${parsed.data.error.message}`);
     } catch {
       // No acknowledgement in time: the ping timeout will notice a dead link; nothing to do here.
