@@ -8,6 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { seedSensors, sensorFixture, type SeedSensor } from '../../../../../test/helpers/sensor-seed.js';
+import { waitFor } from '../../../../../test/helpers/free-ports.js';
 import { startTestConsole, type TestConsole } from '../../../../../test/helpers/test-console.js';
 import type { SensorHealthReported } from '../fleet-events.js';
 import { Fleet } from '../fleet-service.js';
@@ -224,5 +225,13 @@ describe('sensor listings', () => {
     } finally {
       off();
     }
+  });
+  it('starts loading its rows when a health report asks before anything listed sensors', async () => {
+    const fresh = new MemorySensorListing(model(), testConsole.garrison.events);
+    const stored = await model().findOne({ state: { $ne: 'revoked' } }, { _id: 1, name: 1, siteId: 1, zoneId: 1, state: 1 }).lean();
+    assert.ok(stored);
+    assert.equal(fresh.cachedPlacements([stored._id]), null, 'nothing is held yet: the caller reads the database');
+    await waitFor(() => fresh.cachedPlacements([stored._id]) !== null, 10_000, () => 'the rows to load');
+    assert.deepEqual(fresh.cachedPlacements([stored._id, 'no-such-sensor']), { rows: [{ _id: stored._id, name: stored.name, siteId: stored.siteId, zoneId: stored.zoneId, state: stored.state }], unknown: ['no-such-sensor'] });
   });
 });

@@ -234,6 +234,10 @@ export class MemorySensorListing implements SensorListing {
   }
 
   cachedPlacements(ids: readonly string[]): CachedPlacements | null {
+    // Asked before anything listed sensors (a console that just started, with nobody on the sensors page): load the
+    // rows once, so the health reports that ask every few seconds stop reading names from the database. Rows marked
+    // stale reload when something lists: reloading on every ask during an enrolment wave would read the fleet each time.
+    if (!this.rows && !this.loading) this.reload().catch(() => undefined);
     const rows = this.trustworthyRows();
     if (!rows) return null;
     const found: CachedPlacements = { rows: [], unknown: [] };
