@@ -25,6 +25,12 @@ function filterShape(command: Record<string, unknown>): string {
   return filter && typeof filter === 'object' ? ` {${Object.keys(filter).join(',')}}` : '';
 }
 
+/** A find's projected fields, e.g. " →{name,zoneId}", so that two reads with one filter shape tell apart. */
+function projectionShape(command: Record<string, unknown>): string {
+  const projection = command.projection;
+  return projection && typeof projection === 'object' ? ` →{${Object.keys(projection).join(',')}}` : '';
+}
+
 /** Starts counting; `take(top)` answers the commands that took longest since the last take, and starts again. */
 export function monitorDatabaseTime(): { take(top?: number): DatabaseTimeEntry[] } {
   const totals = new Map<string, { count: number; totalMs: number }>();
@@ -33,15 +39,24 @@ export function monitorDatabaseTime(): { take(top?: number): DatabaseTimeEntry[]
     const connection = createConnection(uri, { ...options, monitorCommands: true });
     const client = connection.getClient();
     const keys = new Map<number, string>();
+    /** Open cursors by id: a getMore is counted under the read that opened it ("getMore of find sensors {_id} →{name}"). */
+    const cursors = new Map<string, string>();
     client.on('commandStarted', (event: CommandStartedEvent) => {
       const command = event.command;
-      // getMore names its collection in `collection`; the others under their own name.
-      const collection: unknown = event.commandName === 'getMore' ? command.collection : command[event.commandName];
-      keys.set(event.requestId, `${event.commandName}${typeof collection === 'string' ? ` ${collection}` : ''}${filterShape(command)}`);
+      if (event.commandName === 'getMore') {
+        const opener = cursors.get(String(command.getMore));
+        keys.set(event.requestId, opener ? `getMore of ${opener}` : `getMore ${String(command.collection)}`);
+        return;
+      }
+      const collection: unknown = command[event.commandName];
+      keys.set(event.requestId, `${event.commandName}${typeof collection === 'string' ? ` ${collection}` : ''}${filterShape(command)}${projectionShape(command)}`);
     });
     const record = (event: CommandSucceededEvent | CommandFailedEvent) => {
       const key = keys.get(event.requestId) ?? event.commandName;
       keys.delete(event.requestId);
+      const cursor = 'reply' in event ? (event.reply as { cursor?: { id?: unknown } } | undefined)?.cursor?.id : undefined;
+      if (cursor !== undefined && String(cursor) !== '0') cursors.set(String(cursor), key.replace(/^getMore of /, ''));
+      if (cursors.size > 10_000) cursors.clear();
       const entry = totals.get(key) ?? { count: 0, totalMs: 0 };
       entry.count += 1;
       entry.totalMs += event.duration;
