@@ -189,6 +189,7 @@ describe('sensor listings', () => {
     const [stored] = (await database.page(query)).rows.filter((entry) => entry._id === sensor._id);
     assert.equal(stored?.lastSeenAt?.getTime(), older.getTime(), 'the database has the older one');
   });
+
   it('names health reports from memory when it holds the sensors, and from the database for the rest', async () => {
     const named = new Fleet({
       sensors: model(),
